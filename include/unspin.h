@@ -1,0 +1,273 @@
+/*
+ * unspin.h - find and undo article spinning.
+ *
+ * This is the only public header of libunspin. Everything a program needs to
+ * tokenize text, query language models and the lexicon, restore spun text and
+ * score how spun a text is, is declared here.
+ *
+ * Conventions (the same for every function below):
+ *  - Functions that can fail return an int status: UNSPIN_OK (0) on success,
+ *    a negative UNSPIN_E_* code on failure. Results go through out-parameters.
+ *  - The last parameter of such a function is an `unspin_error *err`. When it
+ *    is not NULL, a failure fills it with the code and a one-line message that
+ *    names the cause (and the file and offset where there is one). The library
+ *    never prints, exits or aborts on bad input.
+ *  - Objects are opaque: `unspin_X_open`/`unspin_X_create` make one,
+ *    `unspin_X_close`/`unspin_X_free` release it, and every release function
+ *    accepts NULL.
+ *  - Model files (language models, lexicons) are mapped read-only with mmap.
+ *    An opened model is immutable: any number of threads may query it at once.
+ *    Per-call scratch state lives in objects that the caller owns (one per
+ *    thread). The library has no global mutable state.
+ *  - Text is UTF-8. Invalid bytes are never rejected: they are passed through
+ *    untouched and flagged.
+ */
+#ifndef UNSPIN_H
+#define UNSPIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define UNSPIN_VERSION_MAJOR 0
+#define UNSPIN_VERSION_MINOR 1
+#define UNSPIN_VERSION_PATCH 0
+#define UNSPIN_VERSION_STRING "0.1.0"
+
+/*! unspin_version() :
+ * @return the library version as "MAJOR.MINOR.PATCH" (static storage). */
+const char *unspin_version(void);
+
+/* ======================================================================
+ * Errors
+ * ====================================================================== */
+
+/* Status codes. The numbers are stable: they will not change meaning. */
+enum {
+    UNSPIN_OK = 0,
+    UNSPIN_E_NOMEM = -1,      /* an allocation failed */
+    UNSPIN_E_IO = -2,         /* a file could not be opened, read or written */
+    UNSPIN_E_FORMAT = -3,     /* input is malformed (bad magic, corrupt file, syntax error) */
+    UNSPIN_E_VERSION = -4,    /* a model file has an unsupported format version */
+    UNSPIN_E_CHECKSUM = -5,   /* a model file's checksum does not match its contents */
+    UNSPIN_E_INCOMPLETE = -6, /* a model file was left unfinished by a failed build */
+    UNSPIN_E_INVALID = -7,    /* an argument is out of range or inconsistent */
+    UNSPIN_E_LIMIT = -8,      /* an input exceeds a documented limit */
+    UNSPIN_E_NOTFOUND = -9    /* a looked-up item does not exist */
+};
+
+/* Detail of the last failure of a call. `message` is a one-line,
+ * NUL-terminated description such as
+ * "model.uslm: checksum mismatch (file is corrupt; rebuild it)". */
+typedef struct unspin_error {
+    int code;
+    char message[256];
+} unspin_error;
+
+/*! unspin_strerror() :
+ * @return a short static description of a status code ("out of memory", ...). */
+const char *unspin_strerror(int code);
+
+/* ======================================================================
+ * Tokenizer
+ *
+ * Splits any byte string into tokens whose concatenation reproduces the input
+ * byte for byte. Input can be given in blocks of any size: the tokenizer
+ * consumes what it can decide and tells the caller how many bytes it used; the
+ * caller passes the rest again, followed by more input. Memory use is bounded
+ * by the block size, whatever the input length.
+ *
+ * Token rules in short (docs/tokenizer.md has the full list):
+ *  - words: letters of any script, with inner hyphens ("Jong-un",
+ *    "18-month-old"), inner apostrophes in names ("O'Brien"), and
+ *    abbreviations with dots ("U.N.", "Gov.", "e.g.");
+ *  - clitics are separate word tokens, as in the Penn Treebank: "Kim’s" is
+ *    "Kim" + "’s", "didn't" is "did" + "n't", "who’re" is "who" + "’re";
+ *  - numbers: "2022", "1,000", "3.5", "127km" (digits with a unit suffix);
+ *  - URLs and e-mail addresses are single tokens;
+ *  - every run of whitespace is one token; each other character is one
+ *    punctuation (or "other") token.
+ * ====================================================================== */
+
+typedef enum unspin_token_kind {
+    UNSPIN_TOKEN_WORD = 0,
+    UNSPIN_TOKEN_NUMBER = 1,
+    UNSPIN_TOKEN_PUNCT = 2,
+    UNSPIN_TOKEN_SPACE = 3,
+    UNSPIN_TOKEN_URL = 4,   /* URL or e-mail address */
+    UNSPIN_TOKEN_OTHER = 5  /* symbols, emoji, invalid bytes, control characters */
+} unspin_token_kind;
+
+typedef enum unspin_case {
+    UNSPIN_CASE_NONE = 0,   /* no cased letters */
+    UNSPIN_CASE_LOWER = 1,  /* "train" */
+    UNSPIN_CASE_TITLE = 2,  /* "Train", also "A" */
+    UNSPIN_CASE_UPPER = 3,  /* "NATO", "U.N." */
+    UNSPIN_CASE_MIXED = 4   /* "iPhone", "McDonald" */
+} unspin_case;
+
+/* Token flags */
+#define UNSPIN_TOKEN_SENT_START 0x1u  /* first word or number of a sentence */
+#define UNSPIN_TOKEN_QUOTED     0x2u  /* inside quotation marks */
+#define UNSPIN_TOKEN_INVALID    0x4u  /* contains bytes that are not valid UTF-8 */
+#define UNSPIN_TOKEN_NEWLINE    0x8u  /* whitespace token containing a line break */
+#define UNSPIN_TOKEN_PARAGRAPH  0x10u /* whitespace token containing an empty line, or a line break in line mode */
+
+typedef struct unspin_token {
+    size_t start;           /* byte offset of the token in the block passed to unspin_tokenize() */
+    size_t length;          /* length in bytes */
+    const char *norm;       /* normalised form: NUL-terminated, lower-case (Unicode case folding),
+                               NFC, curly apostrophes and quotes made straight. For whitespace
+                               tokens " " (or "\n" when the token has a line break). Owned by the
+                               tokenizer, valid until its next call. */
+    size_t norm_length;     /* strlen(norm) */
+    unspin_token_kind kind;
+    unspin_case casing;
+    unsigned flags;         /* UNSPIN_TOKEN_* flags */
+} unspin_token;
+
+typedef struct unspin_tokenizer unspin_tokenizer;
+
+/*! unspin_tokenizer_create() :
+ * Make a tokenizer. Its state (inside a quotation, at a sentence start) is
+ * carried from one block to the next.
+ * @return UNSPIN_OK, or UNSPIN_E_NOMEM. */
+int unspin_tokenizer_create(unspin_tokenizer **out, unspin_error *err);
+
+/*! unspin_tokenizer_free() : release a tokenizer (NULL is fine). */
+void unspin_tokenizer_free(unspin_tokenizer *tk);
+
+/*! unspin_tokenizer_reset() : forget all state, as if newly created. */
+void unspin_tokenizer_reset(unspin_tokenizer *tk);
+
+/*! unspin_tokenize() :
+ * Tokenize the block `text[0..len)`. When `final` is 0, more input may follow
+ * and the tokenizer may leave an undecided tail unconsumed (a token that could
+ * continue in the next block); when `final` is 1 it consumes everything.
+ * It always consumes at least one byte of a non-empty block when the block is
+ * longer than UNSPIN_TOKEN_MAX_LEN bytes, so a caller that refills its buffer
+ * never stalls (a token longer than that limit is split into pieces).
+ * On success `*tokens` points to `*ntokens` tokens (owned by the tokenizer,
+ * valid until its next call) that cover exactly `text[0..*consumed)`.
+ * @return UNSPIN_OK, UNSPIN_E_NOMEM or UNSPIN_E_INVALID (NULL arguments). */
+int unspin_tokenize(unspin_tokenizer *tk, const char *text, size_t len, int final,
+                    const unspin_token **tokens, size_t *ntokens, size_t *consumed,
+                    unspin_error *err);
+
+/* Longest token the tokenizer builds; longer runs are split. */
+#define UNSPIN_TOKEN_MAX_LEN 4096
+
+/*! unspin_token_kind_name(), unspin_case_name() :
+ * @return "word", "number", ... and "none", "lower", "title", "upper", "mixed". */
+const char *unspin_token_kind_name(unspin_token_kind kind);
+const char *unspin_case_name(unspin_case c);
+
+/* ======================================================================
+ * Language models
+ * (section owned by the language-model module; see docs/lm-format.md)
+ * ====================================================================== */
+
+/* A language model: an n-gram back-off model (order 1 to 5) read from a
+ * .uslm file. Interpolated models are stored already merged, so a mixture
+ * is queried like any other model. Words are looked up by the tokenizer's
+ * normalised form (unspin_token.norm). */
+typedef struct unspin_lm unspin_lm;
+
+/* Vocabulary id. Id 0 is always <unk>; <s> and </s> are in every model. */
+typedef uint32_t unspin_word;
+#define UNSPIN_WORD_UNK 0u
+
+#define UNSPIN_LM_MAX_ORDER 5
+
+/* The context a word is scored in: the last words seen, most recent first,
+ * reduced to the longest context the model knows (as KenLM does), so that
+ * equal states mean equal futures. Plain data: copy, compare and hash it
+ * with the functions below. */
+typedef struct unspin_lm_state {
+    unspin_word words[UNSPIN_LM_MAX_ORDER - 1];
+    float backoff[UNSPIN_LM_MAX_ORDER - 1]; /* back-off weights of the context, log10 */
+    uint32_t length;                        /* number of valid words */
+} unspin_lm_state;
+
+/*! unspin_lm_open() :
+ * Map a .uslm file (read-only, shared). Checks magic, version, sanity values
+ * and section bounds; the checksum over the whole file is checked by
+ * unspin_lm_verify() only, so that opening stays fast.
+ * @return UNSPIN_OK, UNSPIN_E_IO, UNSPIN_E_FORMAT, UNSPIN_E_VERSION,
+ *         UNSPIN_E_INCOMPLETE or UNSPIN_E_NOMEM. */
+int unspin_lm_open(const char *path, unspin_lm **out, unspin_error *err);
+
+/*! unspin_lm_close() : unmap and free (NULL is fine). */
+void unspin_lm_close(unspin_lm *lm);
+
+/*! unspin_lm_verify() : recompute the file's checksum.
+ * @return UNSPIN_OK or UNSPIN_E_CHECKSUM. */
+int unspin_lm_verify(const unspin_lm *lm, unspin_error *err);
+
+/*! unspin_lm_order() : @return the model's order (1..5). */
+int unspin_lm_order(const unspin_lm *lm);
+
+/*! unspin_lm_vocab_size() : @return the number of words, <unk>, <s> and </s> included. */
+uint32_t unspin_lm_vocab_size(const unspin_lm *lm);
+
+/*! unspin_lm_ngram_count() : @return the number of n-grams of order n (1..order). */
+uint64_t unspin_lm_ngram_count(const unspin_lm *lm, int n);
+
+/*! unspin_lm_word() : look up a normalised word.
+ * @return its id, or UNSPIN_WORD_UNK when the model does not know it. */
+unspin_word unspin_lm_word(const unspin_lm *lm, const char *norm, size_t len);
+
+/*! unspin_lm_word_string() : @return the word of an id (NUL-terminated), or NULL if out of range. */
+const char *unspin_lm_word_string(const unspin_lm *lm, unspin_word id);
+
+/*! unspin_lm_bos(), unspin_lm_eos() : @return the ids of <s> and </s>. */
+unspin_word unspin_lm_bos(const unspin_lm *lm);
+unspin_word unspin_lm_eos(const unspin_lm *lm);
+
+/*! unspin_lm_begin_state() : the state at the start of a sentence (after <s>). */
+void unspin_lm_begin_state(const unspin_lm *lm, unspin_lm_state *state);
+
+/*! unspin_lm_null_state() : the empty context (no history). */
+void unspin_lm_null_state(const unspin_lm *lm, unspin_lm_state *state);
+
+/*! unspin_lm_score() :
+ * @return log10 P(word | in), with back-off; writes the next state to *out
+ * (which may alias *in). <unk> gets the model's unknown-word probability. */
+float unspin_lm_score(const unspin_lm *lm, const unspin_lm_state *in, unspin_word word,
+                      unspin_lm_state *out);
+
+/*! unspin_lm_score_batch() :
+ * Score n candidate words from one state: logp[i] = log10 P(words[i] | in),
+ * and out[i] the next state (out may be NULL). Faster than n single calls. */
+void unspin_lm_score_batch(const unspin_lm *lm, const unspin_lm_state *in,
+                           const unspin_word *words, size_t n, float *logp,
+                           unspin_lm_state *out);
+
+/*! unspin_lm_state_equal(), unspin_lm_state_hash() : for recombining
+ * hypotheses in a search. */
+int unspin_lm_state_equal(const unspin_lm_state *a, const unspin_lm_state *b);
+uint64_t unspin_lm_state_hash(const unspin_lm_state *s);
+
+/* @@LM-MORE@@ (further LM declarations go here) */
+
+/* ======================================================================
+ * Lexicon: candidate originals of spun words and phrases
+ * (section owned by the lexicon module; see docs/lexicon-format.md)
+ * ====================================================================== */
+
+/* @@LEXICON@@ */
+
+/* ======================================================================
+ * Restore and check
+ * ====================================================================== */
+
+/* @@RESTORE@@ */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* UNSPIN_H */
