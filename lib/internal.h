@@ -53,7 +53,8 @@ US_INTERNAL int us_grow(void **array, size_t *cap, size_t need, size_t size);
 typedef struct us_map {
     const unsigned char *data;
     size_t size;
-    int mapped; /* 1: munmap on close; 0: us_free */
+    void *owned; /* what to munmap or free on close (NULL for an empty file) */
+    int mapped;  /* 1: munmap on close; 0: us_free */
 } us_map;
 
 US_INTERNAL int us_map_open(const char *path, us_map *map, unspin_error *err);

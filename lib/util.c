@@ -68,6 +68,7 @@ int us_map_open(const char *path, us_map *map, unspin_error *err)
         if (p == MAP_FAILED)
             return us_error(err, UNSPIN_E_IO, "%s: cannot map: %s", path, strerror(errno));
         map->data = p;
+        map->owned = p;
         map->size = (size_t)st.st_size;
         map->mapped = 1;
         return UNSPIN_OK;
@@ -96,6 +97,7 @@ int us_map_open(const char *path, us_map *map, unspin_error *err)
     }
     close(fd);
     map->data = buf;
+    map->owned = buf;
     map->size = len;
     map->mapped = 0;
     return UNSPIN_OK;
@@ -103,12 +105,15 @@ int us_map_open(const char *path, us_map *map, unspin_error *err)
 
 void us_map_close(us_map *map)
 {
-    if (!map || !map->data)
+    if (!map || !map->owned) {
+        if (map)
+            memset(map, 0, sizeof *map);
         return;
+    }
     if (map->mapped)
-        munmap((void *)map->data, map->size);
-    else if (map->size)
-        us_free((void *)map->data);
+        munmap(map->owned, map->size);
+    else
+        us_free(map->owned);
     memset(map, 0, sizeof *map);
 }
 
