@@ -188,7 +188,8 @@ int cli_read_all(const char *cmd, const char *path, char **data, size_t *len)
 
 int cli_for_each_line(const char *cmd, int nfiles, char **files, size_t max_line, cli_line_fn fn, void *ctx)
 {
-    static char *stdin_only[] = {"-"};
+    static char dash[] = "-";
+    static char *stdin_only[] = {dash};
     if (nfiles == 0) {
         nfiles = 1;
         files = stdin_only;
