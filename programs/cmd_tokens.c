@@ -1,5 +1,6 @@
 /* cmd_tokens.c - `unspin tokens`: print the tokens of a text. */
 #include "cli.h"
+#include "commands.h"
 
 #include <stdlib.h>
 #include <string.h>
