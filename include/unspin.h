@@ -258,7 +258,92 @@ uint64_t unspin_lm_state_hash(const unspin_lm_state *s);
  * (section owned by the lexicon module; see docs/lexicon-format.md)
  * ====================================================================== */
 
-/* @@LEXICON@@ */
+/* A lexicon maps a word or phrase that a spinner may have written to the
+ * candidate originals it may stand for, with the evidence for each link:
+ * thesaurus sources and relations, word-vector similarity, morphology.
+ * It is read from a .uslex file (read-only, shared between threads). */
+typedef struct unspin_lexicon unspin_lexicon;
+
+/* Sources of a link (bits of unspin_candidate.sources). Stable numbers. */
+#define UNSPIN_SRC_WORDNET   0x01u /* WordNet 3.0 synsets and pointers */
+#define UNSPIN_SRC_MYTHES    0x02u /* MyThes en_US (OpenOffice thesaurus) */
+#define UNSPIN_SRC_AIKSAURUS 0x04u /* Aiksaurus */
+#define UNSPIN_SRC_GCIDE     0x08u /* GCIDE synonym blocks */
+#define UNSPIN_SRC_EMBEDDING 0x10u /* nearest neighbours in word-vector space */
+#define UNSPIN_SRC_SPELLING  0x20u /* British/American spelling variant */
+#define UNSPIN_SRC_FUNCTION  0x40u /* function words and contractions (built-in table) */
+
+/* Relations (bits of unspin_candidate.relations): what the spun word is to the original. */
+#define UNSPIN_REL_SYNONYM  0x01u /* same synset / listed synonym */
+#define UNSPIN_REL_HYPERNYM 0x02u /* more general */
+#define UNSPIN_REL_HYPONYM  0x04u /* more specific */
+#define UNSPIN_REL_SIMILAR  0x08u /* WordNet similar-to */
+#define UNSPIN_REL_ALSO     0x10u /* WordNet also-see */
+#define UNSPIN_REL_DERIV    0x20u /* derivationally related */
+#define UNSPIN_REL_PART     0x40u /* part or whole */
+#define UNSPIN_REL_RELATED  0x80u /* a thesaurus's "related terms" */
+
+/* One candidate original for a span of spun text. */
+typedef struct unspin_candidate {
+    const char *text;      /* the candidate, lower-case, inflected like the observed span,
+                              words separated by single spaces; NUL-terminated; owned by
+                              the unspin_candidates object that returned it */
+    size_t text_length;
+    uint32_t span;         /* number of word tokens of the observed text it replaces (1..4) */
+    uint32_t sources;      /* UNSPIN_SRC_* bits */
+    uint32_t relations;    /* UNSPIN_REL_* bits */
+    uint32_t links;        /* number of distinct links (senses, entries) between the two */
+    float similarity;      /* cosine similarity of the word vectors, 0 when unknown */
+    int inflected;         /* 1 when the candidate had to be re-inflected */
+} unspin_candidate;
+
+/* Scratch space and result storage for lookups: one per thread. */
+typedef struct unspin_candidates unspin_candidates;
+
+/*! unspin_lexicon_open() :
+ * Map a .uslex file; checks magic, version, sanity values and section bounds.
+ * @return UNSPIN_OK, UNSPIN_E_IO, UNSPIN_E_FORMAT, UNSPIN_E_VERSION,
+ *         UNSPIN_E_INCOMPLETE or UNSPIN_E_NOMEM. */
+int unspin_lexicon_open(const char *path, unspin_lexicon **out, unspin_error *err);
+
+/*! unspin_lexicon_close() : unmap and free (NULL is fine). */
+void unspin_lexicon_close(unspin_lexicon *lex);
+
+/*! unspin_lexicon_verify() : recompute the checksum. @return UNSPIN_OK or UNSPIN_E_CHECKSUM. */
+int unspin_lexicon_verify(const unspin_lexicon *lex, unspin_error *err);
+
+/*! unspin_candidates_create(), unspin_candidates_free() : lookup scratch space. */
+int unspin_candidates_create(unspin_candidates **out, unspin_error *err);
+void unspin_candidates_free(unspin_candidates *c);
+
+/*! unspin_lexicon_lookup() :
+ * Candidates for every spun-side span that starts at words[0]: words[0..n)
+ * are the normalised forms (unspin_token.norm) of the next n word tokens of
+ * the text (n <= 4; the caller stops at sentence punctuation). Finds single
+ * words and phrases of up to n words, through morphology (lemma lookup and
+ * re-inflection) and spelling variants. Results are valid until the next
+ * lookup with the same `c`, sorted by span then by strength of evidence.
+ * @return UNSPIN_OK (possibly with 0 candidates) or UNSPIN_E_NOMEM. */
+int unspin_lexicon_lookup(const unspin_lexicon *lex, const char *const *words, const size_t *lens,
+                          size_t n, unspin_candidates *c, const unspin_candidate **cands,
+                          size_t *ncands, unspin_error *err);
+
+/*! unspin_lexicon_dim() : @return the dimension of the word vectors (0 if none). */
+int unspin_lexicon_dim(const unspin_lexicon *lex);
+
+/*! unspin_lexicon_vector() :
+ * Copy the (unit-length) word vector of a normalised word into out[0..dim).
+ * @return 1 if the word has a vector, 0 if not. */
+int unspin_lexicon_vector(const unspin_lexicon *lex, const char *word, size_t len, float *out);
+
+/*! unspin_lexicon_similar() :
+ * The k nearest neighbours of a word in vector space (text and similarity
+ * filled, sources = UNSPIN_SRC_EMBEDDING). @return UNSPIN_OK or UNSPIN_E_NOMEM. */
+int unspin_lexicon_similar(const unspin_lexicon *lex, const char *word, size_t len, size_t k,
+                           unspin_candidates *c, const unspin_candidate **cands, size_t *ncands,
+                           unspin_error *err);
+
+/* @@LEXICON-MORE@@ (further lexicon declarations go here) */
 
 /* ======================================================================
  * Restore and check
