@@ -52,7 +52,10 @@ if command -v flock >/dev/null 2>&1; then flock 9; fi
 TMPS=()
 cleanup() { local d; for d in "${TMPS[@]:-}"; do if [ -n "$d" ]; then rm -rf "$d"; fi; done; return 0; }
 trap cleanup EXIT
-mktmp() { local d; d=$(mktemp -d "$CACHE/.tmp.XXXXXX"); TMPS+=("$d"); printf '%s' "$d"; }
+# sets $tmp (no subshell, so the EXIT trap knows about it)
+mktmp() { tmp=$(mktemp -d "$CACHE/.tmp.XXXXXX") || die "cannot create temp dir in $CACHE"; TMPS+=("$tmp"); }
+# leftovers of an interrupted run (we hold the lock, so nobody else uses them)
+rm -rf "$CACHE"/.tmp.* "$CACHE"/deb/*.new "$CACHE"/npm/*.new "$CACHE"/npm/@*/*.new
 
 human() { awk -v b="$1" 'BEGIN{ if (b>=1048576) printf "%.1f MB", b/1048576; else printf "%.0f kB", b/1024 }'; }
 
@@ -72,7 +75,7 @@ fetch_deb() {
     fi
     command -v apt-get >/dev/null 2>&1 || die "apt-get not found: cannot fetch Debian package $name"
     command -v dpkg-deb >/dev/null 2>&1 || die "dpkg-deb not found: cannot extract Debian package $name"
-    local tmp; tmp=$(mktmp)
+    local tmp; mktmp
     say "  deb $name: downloading"
     echo "== apt-get download $name" >>"$LOG"
     if ! (cd "$tmp" && apt-get -q download "$name") >>"$LOG" 2>&1; then
@@ -139,7 +142,7 @@ fetch_npm() {
         fi
     fi
     command -v npm >/dev/null 2>&1 || die "npm not found: cannot fetch npm package $spec"
-    local tmp; tmp=$(mktmp)
+    local tmp; mktmp
     say "  npm $spec: downloading"
     echo "== npm pack $spec" >>"$LOG"
     (cd "$tmp" && npm pack "$spec" --json --loglevel=error --pack-destination "$tmp" \
