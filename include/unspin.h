@@ -279,6 +279,12 @@ void unspin_lm_describe(const unspin_lm *lm, unspin_lm_info *info);
  *         UNSPIN_E_INVALID (quantize_bits) or UNSPIN_E_NOMEM. */
 int unspin_lm_import_arpa(const char *arpa_path, const char *out_path, int quantize_bits, unspin_error *err);
 
+/*! unspin_lm_score_ngram() :
+ * unspin_lm_score() that also tells the length of the longest n-gram that
+ * matched (1 = unigram, also for <unk>), in *ngram_length (may be NULL). */
+float unspin_lm_score_ngram(const unspin_lm *lm, const unspin_lm_state *in, unspin_word word,
+                            unspin_lm_state *out, int *ngram_length);
+
 /*! unspin_lm_export_arpa() :
  * Write the model as ARPA text to `path` ("-" for stdout). Values are
  * printed with 9 significant digits, so that importing the output again

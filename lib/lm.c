@@ -296,7 +296,8 @@ static inline void entry_values(const unspin_lm *lm, int n, const unsigned char 
     }
 }
 
-float unspin_lm_score(const unspin_lm *lm, const unspin_lm_state *in, unspin_word word, unspin_lm_state *out)
+static inline float score_impl(const unspin_lm *lm, const unspin_lm_state *in, unspin_word word,
+                               unspin_lm_state *out, int *ngram_length)
 {
     if (word >= lm->V)
         word = UNSPIN_WORD_UNK;
@@ -327,6 +328,8 @@ float unspin_lm_score(const unspin_lm *lm, const unspin_lm_state *in, unspin_wor
     }
     for (uint32_t j = matched; j < inlen; j++)
         p += in->backoff[j];
+    if (ngram_length)
+        *ngram_length = (int)matched + 1;
     for (uint32_t j = st.length; j < UNSPIN_LM_MAX_ORDER - 1; j++) {
         st.words[j] = 0;
         st.backoff[j] = 0;
@@ -334,6 +337,17 @@ float unspin_lm_score(const unspin_lm *lm, const unspin_lm_state *in, unspin_wor
     if (out)
         *out = st;
     return p;
+}
+
+float unspin_lm_score(const unspin_lm *lm, const unspin_lm_state *in, unspin_word word, unspin_lm_state *out)
+{
+    return score_impl(lm, in, word, out, NULL);
+}
+
+float unspin_lm_score_ngram(const unspin_lm *lm, const unspin_lm_state *in, unspin_word word, unspin_lm_state *out,
+                            int *ngram_length)
+{
+    return score_impl(lm, in, word, out, ngram_length);
 }
 
 void unspin_lm_score_batch(const unspin_lm *lm, const unspin_lm_state *in, const unspin_word *words, size_t n,

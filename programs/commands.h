@@ -4,10 +4,17 @@
 #define UNSPIN_COMMANDS_H
 
 #define UNSPIN_COMMANDS(X)                                                                  \
-    X("tokens", cmd_tokens, "split text into tokens with their attributes")
+    X("tokens", cmd_tokens, "split text into tokens with their attributes")                \
+    X("build", cmd_build, "build a language model (build lm) or lexicon (build lexicon)")  \
+    X("lm", cmd_lm, "query language models: score, info, verify, export")               \
+    X("lexicon", cmd_lexicon, "show the candidate originals of a spun word or phrase")   \
+    X("restore", cmd_restore, "restore the original wording of spun text")
 
 #define X(name, fn, summary) int fn(int argc, char **argv);
 UNSPIN_COMMANDS(X)
 #undef X
+
+/* `unspin build lexicon` (programs/cmd_build_lexicon.c), dispatched by cmd_build. */
+int cmd_build_lexicon(int argc, char **argv);
 
 #endif
