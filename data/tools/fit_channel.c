@@ -1,0 +1,494 @@
+/*
+ * fit_channel.c - fit the channel model's weights on simulated spinning.
+ *
+ *   fit_channel -m LM.uslm -l LEX.uslex [-n MAX_BYTES] [-r RATE] [-s SEED]
+ *               [-p PRECISION] -o OUT.uschan TEXT...
+ *
+ * 1. Spin clean text with a simple built-in spinner: each content word (or
+ *    phrase the lexicon knows) is, with probability RATE, replaced by a
+ *    random one of its lexicon links (sense-blind; the lexicon's links are
+ *    taken in the reverse direction, which for synonyms is the same), the
+ *    same replacement within a document of 20 lines, as spinners do.
+ * 2. Build the restorer's lattice over the spun text (us_dec_collect) and
+ *    take every word position with candidates as one example: its options'
+ *    features in context, and the label (the true original, or keep).
+ * 3. Fit the weights by maximising the log-likelihood of the labels
+ *    (multinomial logistic regression, full-batch Adam, L2), on 4/5 of the
+ *    lines; the other 1/5 picks the change threshold: the lowest posterior
+ *    at which the changes made reach the target precision (-p, 0.9).
+ * 4. Write OUT.uschan and print the weights and the held-out figures.
+ *
+ * The consistency weights are not fitted here (their features are 0 on a
+ * single pass) and keep the values of ch_default_weights().
+ */
+#include "decoder_internal.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DOC_LINES 20
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static uint64_t rnd(void)
+{
+    uint64_t x = rng_state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return rng_state = x;
+}
+static double rnd01(void) { return (double)(rnd() >> 11) / 9007199254740992.0; }
+
+static void die(const char *what, const char *arg)
+{
+    fprintf(stderr, "fit_channel: %s%s\n", what, arg);
+    exit(1);
+}
+
+static void die_err(const unspin_error *err)
+{
+    fprintf(stderr, "fit_channel: %s\n", err->message);
+    exit(1);
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p)
+        die("out of memory", "");
+    return p;
+}
+
+/* ---- the spinner ---- */
+
+typedef struct spin_rec {
+    size_t start;  /* byte offset of the replacement in the spun line */
+    size_t end;
+    char orig[256]; /* normalised original words, space-separated */
+    unsigned nw;    /* words of the replacement */
+} spin_rec;
+
+typedef struct doc_map {
+    char (*orig)[256];
+    char (*repl)[256];
+    size_t n, cap;
+} doc_map;
+
+typedef struct spinner {
+    const unspin_lm *lm;
+    const unspin_lexicon *lex;
+    unspin_tokenizer *tk;
+    unspin_candidates *cands;
+    double rate;
+    doc_map doc;
+} spinner;
+
+static float uni(const unspin_lm *lm, const char *w, size_t n)
+{
+    unspin_word id = unspin_lm_word(lm, w, n);
+    if (id == UNSPIN_WORD_UNK)
+        return -8.0f;
+    unspin_lm_state st;
+    unspin_lm_null_state(lm, &st);
+    return unspin_lm_score(lm, &st, id, &st);
+}
+
+/* Spin `line`; the spun text goes to *out (malloc'd), the records to *recs. */
+static void spin_line(spinner *s, const char *line, size_t len, char **out, size_t *outlen, spin_rec **recs,
+                      size_t *nrecs)
+{
+    unspin_error err;
+    const unspin_token *toks;
+    size_t n, used;
+    unspin_tokenizer_reset(s->tk);
+    if (unspin_tokenize(s->tk, line, len, 1, &toks, &n, &used, &err) < 0)
+        die_err(&err);
+    /* copy the tokens' norms: lookups do not invalidate them, but keep it simple */
+    size_t cap = len * 2 + 64, o = 0, at = 0;
+    char *buf = xrealloc(NULL, cap);
+    *nrecs = 0;
+    for (size_t i = 0; i < n; i++) {
+        const unspin_token *t = &toks[i];
+        int content = t->kind == UNSPIN_TOKEN_WORD && !(t->flags & UNSPIN_TOKEN_QUOTED) &&
+                      (t->casing == UNSPIN_CASE_LOWER ||
+                       (t->casing == UNSPIN_CASE_TITLE && (t->flags & UNSPIN_TOKEN_SENT_START))) &&
+                      t->norm_length >= 3 && uni(s->lm, t->norm, t->norm_length) < CH_FUNCTION_LOGP;
+        if (!content || rnd01() >= s->rate)
+            continue;
+        /* the next word tokens (up to 4, adjacent up to whitespace) */
+        const char *words[4];
+        size_t lens[4], idx[4], k = 0;
+        for (size_t j = i; j < n && k < 4; j++) {
+            if (toks[j].kind == UNSPIN_TOKEN_SPACE)
+                continue;
+            if (toks[j].kind != UNSPIN_TOKEN_WORD || (toks[j].flags & UNSPIN_TOKEN_QUOTED) ||
+                (j > i && toks[j].casing != UNSPIN_CASE_LOWER))
+                break;
+            words[k] = toks[j].norm;
+            lens[k] = toks[j].norm_length;
+            idx[k++] = j;
+        }
+        char orig[4][256];
+        size_t olen[4] = {0};
+        for (size_t q = 0; q < k; q++) {
+            size_t l = q ? olen[q - 1] : 0;
+            if (l + lens[q] + 2 > sizeof orig[0]) { k = q; break; }
+            if (q) { memcpy(orig[q], orig[q - 1], l); orig[q][l++] = ' '; }
+            memcpy(orig[q] + l, words[q], lens[q]);
+            olen[q] = l + lens[q];
+            orig[q][olen[q]] = 0;
+        }
+        if (k == 0)
+            continue;
+        const unspin_candidate *c;
+        size_t nc;
+        if (unspin_lexicon_lookup(s->lex, words, lens, k, s->cands, &c, &nc, &err) < 0)
+            die_err(&err);
+        /* the document's earlier choice for this original, else a random link */
+        const char *repl = NULL;
+        unsigned span = 0;
+        for (size_t d = 0; d < s->doc.n && !repl; d++) {
+            for (size_t q = k; q-- > 0;) {
+                if (strcmp(s->doc.orig[d], orig[q]) == 0) {
+                    repl = s->doc.repl[d];
+                    span = (unsigned)q + 1;
+                    break;
+                }
+            }
+        }
+        if (!repl) {
+            size_t ok = 0;
+            for (size_t q = 0; q < nc; q++)
+                if (c[q].span <= k && c[q].text_length < 200 &&
+                    !(c[q].text_length == olen[c[q].span - 1] && memcmp(c[q].text, orig[c[q].span - 1], c[q].text_length) == 0))
+                    ok++;
+            if (!ok)
+                continue;
+            size_t pick = (size_t)(rnd() % ok);
+            for (size_t q = 0; q < nc; q++) {
+                if (c[q].span <= k && c[q].text_length < 200 &&
+                    !(c[q].text_length == olen[c[q].span - 1] && memcmp(c[q].text, orig[c[q].span - 1], c[q].text_length) == 0)) {
+                    if (pick-- == 0) {
+                        repl = c[q].text;
+                        span = c[q].span;
+                        break;
+                    }
+                }
+            }
+            if (s->doc.n == s->doc.cap) {
+                s->doc.cap = s->doc.cap ? 2 * s->doc.cap : 64;
+                s->doc.orig = xrealloc(s->doc.orig, s->doc.cap * sizeof *s->doc.orig);
+                s->doc.repl = xrealloc(s->doc.repl, s->doc.cap * sizeof *s->doc.repl);
+            }
+            snprintf(s->doc.orig[s->doc.n], 256, "%s", orig[span - 1]);
+            snprintf(s->doc.repl[s->doc.n], 256, "%s", repl);
+            s->doc.n++;
+        }
+        /* copy the text up to the span, then the replacement */
+        size_t first = toks[idx[0]].start, last = toks[idx[span - 1]].start + toks[idx[span - 1]].length;
+        size_t rl = strlen(repl);
+        if (o + (first - at) + rl + 8 > cap) {
+            cap = (o + (first - at) + rl + 8) * 2;
+            buf = xrealloc(buf, cap);
+        }
+        memcpy(buf + o, line + at, first - at);
+        o += first - at;
+        spin_rec *rec;
+        *recs = xrealloc(*recs, (*nrecs + 1) * sizeof **recs);
+        rec = &(*recs)[(*nrecs)++];
+        rec->start = o;
+        memcpy(buf + o, repl, rl);
+        if (t->casing == UNSPIN_CASE_TITLE && buf[o] >= 'a' && buf[o] <= 'z')
+            buf[o] = (char)(buf[o] - 'a' + 'A');
+        o += rl;
+        rec->end = o;
+        snprintf(rec->orig, sizeof rec->orig, "%s", orig[span - 1]);
+        rec->nw = 1;
+        for (size_t q = 0; q < rl; q++)
+            rec->nw += repl[q] == ' ';
+        at = last;
+        i = idx[span - 1];
+    }
+    if (o + (len - at) + 1 > cap)
+        buf = xrealloc(buf, o + (len - at) + 1);
+    memcpy(buf + o, line + at, len - at);
+    o += len - at;
+    buf[o] = 0;
+    *out = buf;
+    *outlen = o;
+}
+
+/* ---- examples ---- */
+
+typedef struct example {
+    size_t feat;    /* offset in feats */
+    uint32_t nopt;
+    int32_t label;  /* option index of the truth; -1: truth not among the options */
+    int spun;       /* the position was spun */
+    int valid;      /* held out for the threshold */
+} example;
+
+typedef struct exset {
+    example *ex;
+    size_t n, cap;
+    float *feats;
+    size_t nf, capf;
+    /* labelling context of the current line */
+    const spin_rec *recs;
+    size_t nrecs;
+    int valid;
+    size_t unreachable;
+} exset;
+
+static int on_example(void *ctx, const us_dec_example *e)
+{
+    exset *s = ctx;
+    int32_t label = 0;
+    int spun = 0;
+    for (size_t i = 0; i < s->nrecs; i++) {
+        const spin_rec *r = &s->recs[i];
+        if (e->start > r->start && e->start < r->end)
+            return 0; /* inside a replacement: no label */
+        if (e->start == r->start) {
+            spun = 1;
+            label = -1;
+            for (size_t k = 1; k < e->nopt; k++)
+                if (e->span[k] == r->nw && strcmp(e->text[k], r->orig) == 0)
+                    label = (int32_t)k;
+        }
+    }
+    if (label < 0) {
+        s->unreachable++;
+        return 0;
+    }
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 4096;
+        s->ex = xrealloc(s->ex, s->cap * sizeof *s->ex);
+    }
+    size_t need = s->nf + e->nopt * CH_NF;
+    if (need > s->capf) {
+        s->capf = need * 2;
+        s->feats = xrealloc(s->feats, s->capf * sizeof(float));
+    }
+    memcpy(s->feats + s->nf, e->feat, e->nopt * CH_NF * sizeof(float));
+    example *x = &s->ex[s->n++];
+    x->feat = s->nf;
+    x->nopt = (uint32_t)e->nopt;
+    x->label = label;
+    x->spun = spun;
+    x->valid = s->valid;
+    s->nf = need;
+    return 0;
+}
+
+/* posteriors of example x under w into p[] */
+static void posterior(const exset *s, const example *x, const float *w, double *p)
+{
+    double mx = -INFINITY;
+    for (uint32_t k = 0; k < x->nopt; k++) {
+        const float *f = s->feats + x->feat + (size_t)k * CH_NF;
+        double v = 0;
+        for (int j = 0; j < CH_NF; j++)
+            v += (double)w[j] * f[j];
+        p[k] = v;
+        if (v > mx) mx = v;
+    }
+    double z = 0;
+    for (uint32_t k = 0; k < x->nopt; k++)
+        z += p[k] = exp(p[k] - mx);
+    for (uint32_t k = 0; k < x->nopt; k++)
+        p[k] /= z;
+}
+
+static int fitted(int j)
+{
+    return j != CH_F_CONS && j != CH_F_CONS_OTHER;
+}
+
+static void fit(const exset *s, float *w, int iters, double l2)
+{
+    double m[CH_NF] = {0}, v[CH_NF] = {0};
+    double p[128];
+    const double lr = 0.05, b1 = 0.9, b2 = 0.999;
+    size_t ntrain = 0;
+    for (size_t i = 0; i < s->n; i++)
+        ntrain += !s->ex[i].valid;
+    for (int it = 1; it <= iters; it++) {
+        double g[CH_NF] = {0}, nll = 0;
+        for (size_t i = 0; i < s->n; i++) {
+            const example *x = &s->ex[i];
+            if (x->valid || x->nopt > 128)
+                continue;
+            posterior(s, x, w, p);
+            nll -= log(p[x->label] + 1e-300);
+            for (uint32_t k = 0; k < x->nopt; k++) {
+                const float *f = s->feats + x->feat + (size_t)k * CH_NF;
+                double c = p[k] - (k == (uint32_t)x->label);
+                for (int j = 0; j < CH_NF; j++)
+                    g[j] += c * f[j];
+            }
+        }
+        for (int j = 0; j < CH_NF; j++) {
+            if (!fitted(j))
+                continue;
+            double gj = g[j] / (double)ntrain + l2 * w[j];
+            m[j] = b1 * m[j] + (1 - b1) * gj;
+            v[j] = b2 * v[j] + (1 - b2) * gj * gj;
+            double mh = m[j] / (1 - pow(b1, it)), vh = v[j] / (1 - pow(b2, it));
+            w[j] -= (float)(lr * mh / (sqrt(vh) + 1e-8));
+        }
+        if (it % 50 == 0 || it == 1)
+            fprintf(stderr, "fit_channel: iteration %d: mean NLL %.5f\n", it, nll / (double)ntrain);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    const char *lm_path = NULL, *lex_path = NULL, *out_path = NULL;
+    double rate = 0.2, target = 0.9;
+    long max_bytes = 400000, iters = 300;
+    static const struct option longopts[] = {
+        {"model", required_argument, NULL, 'm'}, {"lexicon", required_argument, NULL, 'l'},
+        {"output", required_argument, NULL, 'o'}, {"rate", required_argument, NULL, 'r'},
+        {"seed", required_argument, NULL, 's'}, {"max-bytes", required_argument, NULL, 'n'},
+        {"precision", required_argument, NULL, 'p'}, {"iterations", required_argument, NULL, 'i'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "m:l:o:r:s:n:p:i:", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'm': lm_path = optarg; break;
+        case 'l': lex_path = optarg; break;
+        case 'o': out_path = optarg; break;
+        case 'r': rate = atof(optarg); break;
+        case 's': rng_state = strtoull(optarg, NULL, 10) * 2654435761ull + 1; break;
+        case 'n': max_bytes = atol(optarg); break;
+        case 'p': target = atof(optarg); break;
+        case 'i': iters = atol(optarg); break;
+        default:
+            fprintf(stderr, "usage: fit_channel -m LM -l LEX -o OUT.uschan [-r RATE] [-s SEED] [-n MAX_BYTES] "
+                            "[-p PRECISION] [-i ITERATIONS] TEXT...\n");
+            return 2;
+        }
+    }
+    if (!lm_path || !lex_path || !out_path || optind >= argc)
+        die("usage: fit_channel -m LM -l LEX -o OUT.uschan TEXT... (see the source's header)", "");
+    unspin_error err;
+    unspin_lm *lm;
+    unspin_lexicon *lex;
+    if (unspin_lm_open(lm_path, &lm, &err) < 0 || unspin_lexicon_open(lex_path, &lex, &err) < 0)
+        die_err(&err);
+    spinner sp;
+    memset(&sp, 0, sizeof sp);
+    sp.lm = lm;
+    sp.lex = lex;
+    sp.rate = rate;
+    if (unspin_tokenizer_create(&sp.tk, &err) < 0 || unspin_candidates_create(&sp.cands, &err) < 0)
+        die_err(&err);
+    float w[CH_NF];
+    ch_default_weights(w);
+    unspin_restore_opts opts;
+    unspin_restore_opts_default(&opts);
+    opts.consistency = 0;
+    unspin_restorer *r;
+    if (unspin_restorer_create(lm, lex, NULL, &opts, &r, &err) < 0)
+        die_err(&err);
+
+    exset s;
+    memset(&s, 0, sizeof s);
+    size_t nspun = 0, nwords_lines = 0, nlines = 0, nbytes = 0, nvalid_spun = 0;
+    for (int a = optind; a < argc && nbytes < (size_t)max_bytes; a++) {
+        FILE *f = fopen(argv[a], "r");
+        if (!f)
+            die("cannot open ", argv[a]);
+        char *line = NULL;
+        size_t lcap = 0;
+        ssize_t ll;
+        while ((ll = getline(&line, &lcap, f)) > 0 && nbytes < (size_t)max_bytes) {
+            size_t len = (size_t)ll;
+            while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+                len--;
+            if (nlines % DOC_LINES == 0)
+                sp.doc.n = 0;
+            nbytes += len + 1;
+            char *spun;
+            size_t slen;
+            spin_rec *recs = NULL;
+            size_t nrecs;
+            spin_line(&sp, line, len, &spun, &slen, &recs, &nrecs);
+            s.recs = recs;
+            s.nrecs = nrecs;
+            s.valid = nlines % 5 == 4;
+            nspun += nrecs;
+            if (s.valid)
+                nvalid_spun += nrecs;
+            if (us_dec_collect(r, spun, slen, on_example, &s, &err) < 0)
+                die_err(&err);
+            for (size_t i = 0; i < len; i++)
+                nwords_lines += (i == 0 || line[i - 1] == ' ') && line[i] != ' ';
+            free(spun);
+            free(recs);
+            nlines++;
+        }
+        free(line);
+        fclose(f);
+    }
+    fprintf(stderr, "fit_channel: %zu lines, %zu spun spans, %zu examples, %zu spun spans without the truth among the candidates\n",
+            nlines, nspun, s.n, s.unreachable);
+    if (s.n < 100)
+        die("too few examples (is the lexicon empty?)", "");
+    fit(&s, w, (int)iters, 1e-4);
+
+    /* threshold on the held-out fifth */
+    static const double grid[] = {0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.99};
+    double thr = 0.99;
+    double p[128];
+    fprintf(stderr, "fit_channel: held out: threshold precision recall(of spun) false-changes(of keep examples)\n");
+    int chosen = 0;
+    for (size_t g = 0; g < US_ARRAY_LEN(grid); g++) {
+        size_t changes = 0, correct = 0, keeps = 0, false_changes = 0;
+        for (size_t i = 0; i < s.n; i++) {
+            const example *x = &s.ex[i];
+            if (!x->valid || x->nopt > 128)
+                continue;
+            posterior(&s, x, w, p);
+            uint32_t best = 0;
+            for (uint32_t k = 1; k < x->nopt; k++)
+                if (p[k] > p[best]) best = k;
+            keeps += x->label == 0;
+            if (best == 0 || p[best] < grid[g])
+                continue;
+            changes++;
+            correct += (int32_t)best == x->label;
+            false_changes += x->label == 0;
+        }
+        double prec = changes ? (double)correct / (double)changes : 1.0;
+        fprintf(stderr, "  %.2f  %.3f  %.3f  %.4f\n", grid[g], prec,
+                nvalid_spun ? (double)correct / (double)nvalid_spun : 0.0,
+                keeps ? (double)false_changes / (double)keeps : 0.0);
+        if (!chosen && prec >= target) {
+            thr = grid[g];
+            chosen = 1;
+        }
+    }
+    fprintf(stderr, "fit_channel: threshold %.2f (first reaching precision %.2f on held-out spinning)\n", thr, target);
+    for (int j = 0; j < CH_NF; j++)
+        fprintf(stderr, "  %-20s %8.4f\n", ch_feature_name(j), w[j]);
+    if (ch_write(out_path, w, CH_NF, thr, &err) < 0)
+        die_err(&err);
+    (void)nwords_lines;
+    free(s.ex);
+    free(s.feats);
+    free(sp.doc.orig);
+    free(sp.doc.repl);
+    unspin_restorer_free(r);
+    unspin_tokenizer_free(sp.tk);
+    unspin_candidates_free(sp.cands);
+    unspin_lexicon_close(lex);
+    unspin_lm_close(lm);
+    return 0;
+}

@@ -1,0 +1,194 @@
+/* cmd_restore.c - `unspin restore`: undo article spinning. */
+#include "cli.h"
+#include "commands.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char help[] =
+    "usage: unspin restore [options] [FILE...]\n"
+    "\n"
+    "Restore the original wording of spun text. Every line (paragraph) is\n"
+    "decoded on its own; only the restored spans change, every other byte\n"
+    "and the line layout are kept. A word is changed only when the posterior\n"
+    "of the change clears the threshold.\n"
+    "\n"
+    "  -m, --model LM        language model (default: default.uslm in the model folder)\n"
+    "  -l, --lexicon LEX     lexicon (default: default.uslex)\n"
+    "  -c, --channel CHAN    channel model weights (default: default.uschan)\n"
+    "  -t, --threshold P     change a span only when P(change) >= P, 0 < P < 1\n"
+    "                        (default: the channel model's fitted threshold)\n"
+    "  -b, --beam N          hypotheses kept per position (default 8)\n"
+    "      --no-consistency  no document-consistency pass\n"
+    "  -d, --diff            word diff: [-spun-]{+restored+} (coloured on a terminal)\n"
+    "  -j, --json            JSON Lines, one object per input line: {\"line\",\"start\",\n"
+    "                        \"text\",\"spans\":[{\"start\",\"end\",\"spun\",\"restored\",\n"
+    "                        \"confidence\",\"alternatives\":[{\"text\",\"p\"}]}]};\n"
+    "                        offsets are bytes from the start of the input\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "Model folder: $UNSPIN_MODELS, then ./models, then the installed data folder.\n";
+
+#define MAX_LINE (1u << 20)
+
+typedef struct rs_ctx {
+    unspin_restorer *r;
+    bool json, diff, color;
+    unsigned long long base; /* offset of the line in the input */
+    unsigned long long line;
+    int status;
+} rs_ctx;
+
+static void print_diff(const rs_ctx *c, const char *line, size_t len, const unspin_restore_result *res)
+{
+    size_t at = 0;
+    for (size_t i = 0; i < res->nspans; i++) {
+        const unspin_restore_span *s = &res->spans[i];
+        fwrite(line + at, 1, s->start - at, stdout);
+        fputs(c->color ? "\033[31m[-" : "[-", stdout);
+        fputs(s->spun, stdout);
+        fputs(c->color ? "-]\033[0m\033[32m{+" : "-]{+", stdout);
+        fputs(s->restored, stdout);
+        fputs(c->color ? "+}\033[0m" : "+}", stdout);
+        at = s->end;
+    }
+    fwrite(line + at, 1, len - at, stdout);
+}
+
+static void print_json(const rs_ctx *c, const unspin_restore_result *res)
+{
+    printf("{\"line\":%llu,\"start\":%llu,\"text\":", c->line, c->base);
+    cli_json_string(stdout, res->text, res->length);
+    fputs(",\"spans\":[", stdout);
+    for (size_t i = 0; i < res->nspans; i++) {
+        const unspin_restore_span *s = &res->spans[i];
+        printf("%s{\"start\":%llu,\"end\":%llu,\"spun\":", i ? "," : "", c->base + s->start, c->base + s->end);
+        cli_json_string(stdout, s->spun, strlen(s->spun));
+        fputs(",\"restored\":", stdout);
+        cli_json_string(stdout, s->restored, strlen(s->restored));
+        printf(",\"confidence\":%.4f,\"alternatives\":[", s->confidence);
+        for (size_t k = 0; k < s->nalternatives; k++) {
+            printf("%s{\"text\":", k ? "," : "");
+            cli_json_string(stdout, s->alternatives[k].text, strlen(s->alternatives[k].text));
+            printf(",\"p\":%.4f}", s->alternatives[k].p);
+        }
+        fputs("]}", stdout);
+    }
+    fputs("]}\n", stdout);
+}
+
+static int on_line(void *ctx, const char *line, size_t len, bool eol)
+{
+    rs_ctx *c = ctx;
+    unspin_restore_result *res;
+    unspin_error err;
+    if (unspin_restore(c->r, line, len, &res, &err) != UNSPIN_OK)
+        return cli_lib_error(&err, false);
+    c->line++;
+    if (c->json)
+        print_json(c, res);
+    else if (c->diff)
+        print_diff(c, line, len, res);
+    else
+        fwrite(res->text, 1, res->length, stdout);
+    if (eol && !c->json)
+        putchar('\n');
+    c->base += len + (eol ? 1 : 0);
+    unspin_restore_result_free(res);
+    return ferror(stdout) ? CLI_FAIL : CLI_OK;
+}
+
+/* Resolve a model path: the option's, or the default name in the model folder. */
+static bool model_path(const char *given, const char *name, char *buf, size_t cap)
+{
+    if (given) {
+        snprintf(buf, cap, "%s", given);
+        return access(buf, R_OK) == 0;
+    }
+    return cli_default_model(name, buf, cap);
+}
+
+int cmd_restore(int argc, char **argv)
+{
+    enum { OPT_NO_CONS = 256 };
+    static const struct option longopts[] = {
+        {"model", required_argument, NULL, 'm'},
+        {"lexicon", required_argument, NULL, 'l'},
+        {"channel", required_argument, NULL, 'c'},
+        {"threshold", required_argument, NULL, 't'},
+        {"beam", required_argument, NULL, 'b'},
+        {"no-consistency", no_argument, NULL, OPT_NO_CONS},
+        {"diff", no_argument, NULL, 'd'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *lm_arg = NULL, *lex_arg = NULL, *chan_arg = NULL;
+    unspin_restore_opts opts;
+    unspin_restore_opts_default(&opts);
+    rs_ctx c;
+    memset(&c, 0, sizeof c);
+    int ch;
+    while ((ch = cli_getopt(argc, argv, "m:l:c:t:b:djh", longopts)) != -1) {
+        switch (ch) {
+        case 'm': lm_arg = optarg; break;
+        case 'l': lex_arg = optarg; break;
+        case 'c': chan_arg = optarg; break;
+        case 't':
+            if (!cli_parse_double("restore", "--threshold", optarg, 1e-6, 0.999999, &opts.threshold))
+                return CLI_USAGE;
+            break;
+        case 'b': {
+            long v;
+            if (!cli_parse_long("restore", "--beam", optarg, 1, 256, &v))
+                return CLI_USAGE;
+            opts.beam = (unsigned)v;
+            break;
+        }
+        case OPT_NO_CONS: opts.consistency = 0; break;
+        case 'd': c.diff = true; break;
+        case 'j': c.json = true; break;
+        case 'h': fputs(help, stdout); return cli_finish_output();
+        default: return CLI_USAGE;
+        }
+    }
+    if (c.diff && c.json)
+        return cli_usage("restore", "--diff and --json cannot be combined");
+    char lm_path[4096], lex_path[4096], chan_path[4096];
+    const struct { const char *given, *name; char *buf; const char *what; } models[] = {
+        {lm_arg, "default.uslm", lm_path, "language model"},
+        {lex_arg, "default.uslex", lex_path, "lexicon"},
+        {chan_arg, "default.uschan", chan_path, "channel model"},
+    };
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+        if (!model_path(models[i].given, models[i].name, models[i].buf, 4096)) {
+            cli_error("restore: %s not found: %s (build the models with 'make models' or give --%s)",
+                      models[i].what, models[i].buf, i == 0 ? "model" : i == 1 ? "lexicon" : "channel");
+            return CLI_MODEL;
+        }
+    }
+    unspin_error err;
+    unspin_lm *lm = NULL;
+    unspin_lexicon *lex = NULL;
+    unspin_channel *chan = NULL;
+    int rc = CLI_OK;
+    if (unspin_lm_open(lm_path, &lm, &err) != UNSPIN_OK || unspin_lexicon_open(lex_path, &lex, &err) != UNSPIN_OK ||
+        unspin_channel_open(chan_path, &chan, &err) != UNSPIN_OK) {
+        rc = cli_lib_error(&err, true);
+        goto done;
+    }
+    if (unspin_restorer_create(lm, lex, chan, &opts, &c.r, &err) != UNSPIN_OK) {
+        rc = cli_lib_error(&err, false);
+        goto done;
+    }
+    c.color = c.diff && isatty(STDOUT_FILENO);
+    rc = cli_for_each_line("restore", argc - optind, argv + optind, MAX_LINE, on_line, &c);
+done:
+    unspin_restorer_free(c.r);
+    unspin_channel_close(chan);
+    unspin_lexicon_close(lex);
+    unspin_lm_close(lm);
+    int out = cli_finish_output();
+    return rc ? rc : out;
+}
