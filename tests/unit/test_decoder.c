@@ -1,0 +1,212 @@
+/* test_decoder.c - the restorer on a tiny fixture LM and thesaurus, and the
+ * channel model file format. */
+#include "decoder_internal.h"
+#include "test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct fixture {
+    unspin_lm *lm;
+    unspin_lexicon *lex;
+    unspin_restorer *r;
+} fixture;
+
+static int fixture_open(fixture *f, double threshold)
+{
+    memset(f, 0, sizeof *f);
+    char lm_path[1024], lex_path[1024];
+    snprintf(lm_path, sizeof lm_path, "%s/restore.uslm", test_tmpdir());
+    snprintf(lex_path, sizeof lex_path, "%s/restore.uslex", test_tmpdir());
+    unspin_error err;
+    char arpa[1024];
+    snprintf(arpa, sizeof arpa, "%s", test_data("restore.arpa"));
+    if (unspin_lm_import_arpa(arpa, lm_path, 0, &err) != UNSPIN_OK) {
+        test_fail(__FILE__, __LINE__, "import: %s", err.message);
+        return -1;
+    }
+    unspin_lexicon_build_opts lo;
+    memset(&lo, 0, sizeof lo);
+    char thes[1024];
+    snprintf(thes, sizeof thes, "%s", test_data("restore-thes.dat"));
+    lo.mythes_file = thes;
+    lo.no_function_words = 1;
+    if (unspin_lexicon_build(&lo, lex_path, &err) != UNSPIN_OK) {
+        test_fail(__FILE__, __LINE__, "lexicon: %s", err.message);
+        return -1;
+    }
+    if (unspin_lm_open(lm_path, &f->lm, &err) != UNSPIN_OK || unspin_lexicon_open(lex_path, &f->lex, &err) != UNSPIN_OK) {
+        test_fail(__FILE__, __LINE__, "open: %s", err.message);
+        return -1;
+    }
+    unspin_restore_opts o;
+    unspin_restore_opts_default(&o);
+    o.threshold = threshold;
+    if (unspin_restorer_create(f->lm, f->lex, NULL, &o, &f->r, &err) != UNSPIN_OK) {
+        test_fail(__FILE__, __LINE__, "create: %s", err.message);
+        return -1;
+    }
+    return 0;
+}
+
+static void fixture_close(fixture *f)
+{
+    unspin_restorer_free(f->r);
+    unspin_lexicon_close(f->lex);
+    unspin_lm_close(f->lm);
+}
+
+/* restore s and return the text (static copy) */
+static const char *restore(fixture *f, const char *s, unspin_restore_result **keep)
+{
+    static char buf[1024];
+    unspin_restore_result *res;
+    unspin_error err;
+    if (unspin_restore(f->r, s, strlen(s), &res, &err) != UNSPIN_OK) {
+        test_fail(__FILE__, __LINE__, "restore: %s", err.message);
+        return "";
+    }
+    snprintf(buf, sizeof buf, "%s", res->text);
+    if (keep)
+        *keep = res;
+    else
+        unspin_restore_result_free(res);
+    return buf;
+}
+
+TEST(restore_changes_with_strong_evidence)
+{
+    fixture f;
+    if (fixture_open(&f, 0.5) == 0) {
+        unspin_restore_result *res = NULL;
+        CHECK_STR(restore(&f, "He mentioned that it rained.", &res), "He said that it rained.");
+        if (res) {
+            CHECK_EQ_INT(res->nspans, 1);
+            if (res->nspans == 1) {
+                CHECK_EQ_INT(res->spans[0].start, 3);
+                CHECK_EQ_INT(res->spans[0].end, 12);
+                CHECK_STR(res->spans[0].spun, "mentioned");
+                CHECK_STR(res->spans[0].restored, "said");
+                CHECK(res->spans[0].confidence >= 0.5 && res->spans[0].confidence <= 1.0);
+                CHECK(res->spans[0].nalternatives >= 2);
+                CHECK_STR(res->spans[0].alternatives[0].text, "said");
+            }
+            CHECK_EQ_INT(res->nwords, 5);
+            const us_word_evidence *ev;
+            size_t n;
+            us_restore_evidence(res, &ev, &n);
+            CHECK_EQ_INT(n, 5);
+            if (n == 5) {
+                CHECK(ev[1].changed);
+                CHECK(ev[1].p_keep < 0.5f);
+                CHECK_STR(ev[1].best_alt, "said");
+                CHECK(!ev[0].changed && ev[0].ncands == 0);
+            }
+        }
+        unspin_restore_result_free(res);
+    }
+    fixture_close(&f);
+}
+
+TEST(restore_keeps_layout_case_and_articles)
+{
+    fixture f;
+    if (fixture_open(&f, 0.5) == 0) {
+        /* every byte outside the span is kept: spacing, invalid UTF-8, line ends */
+        CHECK_STR(restore(&f, "  He   mentioned that it rained .\xff ", NULL), "  He   said that it rained .\xff ");
+        /* "a" becomes "an" before a vowel */
+        CHECK_STR(restore(&f, "He ate a pear.", NULL), "He ate an apple.");
+        /* quoted words are never changed */
+        CHECK_STR(restore(&f, "He \"mentioned\" it.", NULL), "He \"mentioned\" it.");
+        /* empty input */
+        CHECK_STR(restore(&f, "", NULL), "");
+    }
+    fixture_close(&f);
+}
+
+TEST(restore_threshold_refuses_weak_changes)
+{
+    fixture f;
+    if (fixture_open(&f, 0.999999) == 0)
+        CHECK_STR(restore(&f, "He mentioned that it rained.", NULL), "He mentioned that it rained.");
+    fixture_close(&f);
+}
+
+TEST(restore_bad_arguments)
+{
+    unspin_error err;
+    unspin_restorer *r = (unspin_restorer *)1;
+    CHECK_EQ_INT(unspin_restorer_create(NULL, NULL, NULL, NULL, &r, &err), UNSPIN_E_INVALID);
+    CHECK(r == NULL);
+    unspin_restorer_free(NULL);
+    unspin_restore_result_free(NULL);
+    unspin_channel_close(NULL);
+}
+
+TEST(channel_file_roundtrip_and_corruption)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/t.uschan", test_tmpdir());
+    float w[CH_NF];
+    ch_default_weights(w);
+    w[CH_F_SIM] = 1.25f;
+    unspin_error err;
+    CHECK_EQ_INT(ch_write(path, w, CH_NF, 0.7, &err), UNSPIN_OK);
+    unspin_channel *ch = NULL;
+    CHECK_EQ_INT(unspin_channel_open(path, &ch, &err), UNSPIN_OK);
+    if (ch) {
+        CHECK_NEAR(ch_weights(ch)[CH_F_SIM], 1.25, 1e-6);
+        CHECK_NEAR(unspin_channel_threshold(ch), 0.7, 1e-6);
+    }
+    unspin_channel_close(ch);
+
+    FILE *f = fopen(path, "r+b");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    /* flip a weight byte: checksum */
+    fseek(f, 30, SEEK_SET);
+    int c = fgetc(f);
+    fseek(f, 30, SEEK_SET);
+    fputc(c ^ 0x40, f);
+    fflush(f);
+    CHECK_EQ_INT(unspin_channel_open(path, &ch, &err), UNSPIN_E_CHECKSUM);
+    CHECK(strstr(err.message, "t.uschan") != NULL);
+    /* incomplete marker */
+    fseek(f, 0, SEEK_SET);
+    fputs("USCHAN~\n", f);
+    fflush(f);
+    CHECK_EQ_INT(unspin_channel_open(path, &ch, &err), UNSPIN_E_INCOMPLETE);
+    /* wrong version */
+    fseek(f, 0, SEEK_SET);
+    fputs("USCHAN\x01\n\x09", f);
+    fflush(f);
+    CHECK_EQ_INT(unspin_channel_open(path, &ch, &err), UNSPIN_E_VERSION);
+    fclose(f);
+    /* truncated */
+    f = fopen(path, "wb");
+    fputs("USCHAN\x01\n", f);
+    fclose(f);
+    CHECK_EQ_INT(unspin_channel_open(path, &ch, &err), UNSPIN_E_FORMAT);
+    CHECK(ch == NULL);
+    snprintf(path, sizeof path, "%s/missing.uschan", test_tmpdir());
+    CHECK_EQ_INT(unspin_channel_open(path, &ch, &err), UNSPIN_E_IO);
+}
+
+TEST(coherence_prefers_the_topic)
+{
+    us_coh c;
+    unspin_error err;
+    CHECK_EQ_INT(us_coh_init(&c, 3, &err), UNSPIN_OK);
+    const float a[3] = {1, 0, 0}, b[3] = {0.9f, 0.1f, 0}, z[3] = {0, 0, 1};
+    us_coh_add(&c, a);
+    us_coh_add(&c, b);
+    us_coh_add(&c, z);
+    /* leaving z out, the topic is along x */
+    CHECK(us_coh_cos(&c, a, z, 1) > 0.9f);
+    CHECK(us_coh_cos(&c, z, z, 1) < 0.1f);
+    us_coh_clear(&c);
+    CHECK_NEAR(us_coh_cos(&c, a, NULL, 0), 0.0, 1e-9);
+    us_coh_free(&c);
+}
