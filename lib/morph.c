@@ -253,17 +253,6 @@ static int iter_next(miter *it, mrec *r)
     return 0;
 }
 
-/* The pooled lemma record for `word` if it is indexed with a POS in `pos`. */
-static int lemma_find(const morph *m, const char *word, size_t len, unsigned pos, mrec *r)
-{
-    miter it;
-    iter_init(&it, m, MT_LEMMA, word, len);
-    while (iter_next(&it, r))
-        if (r->info & pos)
-            return 1;
-    return 0;
-}
-
 unsigned morph_in_index(const morph *m, const char *word, size_t len)
 {
     miter it;
@@ -340,10 +329,50 @@ void morph_free(morph *m) { us_free(m); }
 /* ------------------------------------------------------------------ */
 /* Analysis                                                              */
 
+/* Candidate lemmas already looked up in this call (rules for different
+ * parts of speech often produce the same stem). */
+#define ACACHE 12
+typedef struct acache_ent {
+    char s[MORPH_MAX_LEN + 8];
+    size_t n;
+    unsigned pos; /* POS bits of the lemma in the index (0: not a lemma) */
+    mrec r;
+} acache_ent;
+
 typedef struct aset {
     morph_analysis *out;
     size_t n, max;
+    acache_ent c[ACACHE];
+    int nc;
 } aset;
+
+/* Index POS bits of s[0..n); *r is its pooled record when they are non-zero. */
+static unsigned lemma_pos_cached(const morph *m, aset *a, const char *s, size_t n, const mrec **r)
+{
+    for (int i = 0; i < a->nc; i++)
+        if (a->c[i].n == n && memcmp(a->c[i].s, s, n) == 0) {
+            *r = &a->c[i].r;
+            return a->c[i].pos;
+        }
+    acache_ent tmp, *e = a->nc < ACACHE ? &a->c[a->nc++] : &tmp;
+    miter it;
+    mrec x;
+    memcpy(e->s, s, n);
+    e->n = n;
+    e->pos = 0;
+    iter_init(&it, m, MT_LEMMA, s, n);
+    while (iter_next(&it, &x)) {
+        if (!e->pos)
+            e->r = x;
+        e->pos |= x.info & 0xffu;
+    }
+    if (e == &tmp) {
+        a->c[ACACHE - 1] = tmp;
+        e = &a->c[ACACHE - 1];
+    }
+    *r = &e->r;
+    return e->pos;
+}
 
 static void aset_add(aset *a, const mrec *lemma, int tag, unsigned pos)
 {
@@ -372,11 +401,11 @@ static void try_lemma(const morph *m, aset *a, const char *stem, size_t slen, co
     memcpy(buf, stem, slen);
     memcpy(buf + slen, repl, rl);
     memcpy(buf + slen + rl, rest, rlen);
-    mrec r;
-    if (lemma_find(m, buf, slen + rl + rlen, pos, &r)) {
-        aset_add(a, &r, tag, pos);
+    const mrec *r;
+    if (lemma_pos_cached(m, a, buf, slen + rl + rlen, &r) & pos) {
+        aset_add(a, r, tag, pos);
         if (tag == MORPH_VBD)
-            aset_add(a, &r, MORPH_VBN, pos);
+            aset_add(a, r, MORPH_VBN, pos);
     }
 }
 
@@ -437,9 +466,9 @@ static int exc_tag_add(const morph *m, aset *a, const mrec *e, const char *rest,
         return 0;
     memcpy(buf, e->val, e->val_len);
     memcpy(buf + e->val_len, rest, rlen);
-    mrec r;
-    if (tag < MORPH_NTAGS && lemma_find(m, buf, e->val_len + rlen, pos, &r)) {
-        aset_add(a, &r, tag, pos);
+    const mrec *r;
+    if (tag < MORPH_NTAGS && (lemma_pos_cached(m, a, buf, e->val_len + rlen, &r) & pos)) {
+        aset_add(a, r, tag, pos);
         return 1;
     }
     return 0;
@@ -447,17 +476,21 @@ static int exc_tag_add(const morph *m, aset *a, const mrec *e, const char *rest,
 
 size_t morph_analyse(const morph *m, const char *word, size_t len, morph_analysis *out, size_t max)
 {
-    aset a = {out, 0, max};
+    aset a;
+    a.out = out;
+    a.n = 0;
+    a.max = max;
+    a.nc = 0;
     if (!m || !word || len == 0 || len > MORPH_MAX_LEN)
         return 0;
     mrec r;
     miter it;
     /* the word itself */
-    iter_init(&it, m, MT_LEMMA, word, len);
-    while (iter_next(&it, &r))
-        for (int p = 0; p < 4; p++)
-            if (r.info & pos_bits[p])
-                aset_add(&a, &r, MORPH_BASE, pos_bits[p]);
+    const mrec *self;
+    unsigned self_pos = lemma_pos_cached(m, &a, word, len, &self);
+    for (int p = 0; p < 4; p++)
+        if (self_pos & pos_bits[p])
+            aset_add(&a, self, MORPH_BASE, pos_bits[p]);
     /* exception lists (whole form) */
     iter_init(&it, m, MT_EXC, word, len);
     while (iter_next(&it, &r))
@@ -538,14 +571,15 @@ static void inflect_word(const morph *m, const char *w, size_t len, int tag, sbu
         sb_put(s, r.val, r.val_len);
         return;
     }
-    for (size_t i = 0; tag == MORPH_VBZ && i < US_ARRAY_LEN(irregular_vbz); i++) {
+    for (size_t i = 0; !m && tag == MORPH_VBZ && i < US_ARRAY_LEN(irregular_vbz); i++) {
         const char *e = irregular_vbz[i], *sp = strchr(e, ' ');
         if ((size_t)(sp - e) == len && memcmp(e, w, len) == 0) {
             sb_puts(s, sp + 1);
             return;
         }
     }
-    for (size_t i = 0; (tag == MORPH_VBD || tag == MORPH_VBN) && i < US_ARRAY_LEN(irregular_verbs); i++) {
+    /* (with data, the built-in tables are already in the reversed exceptions) */
+    for (size_t i = 0; !m && (tag == MORPH_VBD || tag == MORPH_VBN) && i < US_ARRAY_LEN(irregular_verbs); i++) {
         const char *e = irregular_verbs[i], *sp = strchr(e, ' ');
         if ((size_t)(sp - e) == len && memcmp(e, w, len) == 0) {
             const char *f = sp + 1;

@@ -4,6 +4,7 @@
 #include "test.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 
 static morph *fixture(unsigned char **blob)
 {
@@ -252,8 +253,25 @@ TEST(morph_corrupt_blob_rejected)
             morph_free(m);
         }
     }
-    /* errors name the file and line */
-    CHECK_EQ_INT(morph_build("/nonexistent-dir", NULL, NULL, &blob, &size, &err) < 0, 1);
     free(copy);
     free(blob);
+    /* build errors name the file (and line) */
+    CHECK_EQ_INT(morph_build("/nonexistent-dir", NULL, NULL, &blob, &size, &err) < 0, 1);
+    CHECK(strstr(err.message, "nonexistent-dir") != NULL);
+    CHECK(blob == NULL);
+    char dir[512], path[600];
+    snprintf(dir, sizeof dir, "%s/morph-bad", test_tmpdir());
+    mkdir(dir, 0700);
+    snprintf(path, sizeof path, "%s/index.noun", dir);
+    FILE *f = fopen(path, "w");
+    if (f)
+        fclose(f);
+    snprintf(path, sizeof path, "%s/noun.exc", dir);
+    f = fopen(path, "w");
+    if (f) {
+        fputs("mice mouse\nbroken\n", f);
+        fclose(f);
+    }
+    CHECK_EQ_INT(morph_build(dir, NULL, NULL, &blob, &size, &err), UNSPIN_E_FORMAT);
+    CHECK(strstr(err.message, "noun.exc:2") != NULL);
 }
