@@ -3,6 +3,7 @@
  *
  *   fit_channel -m LM.uslm -l LEX.uslex [-n MAX_BYTES] [-r RATE] [-s SEED]
  *               [-p PRECISION] -o OUT.uschan TEXT...
+ *   fit_channel --defaults -o OUT.uschan   (untrained built-in weights, for tests)
  *
  * 1. Spin clean text with a simple built-in spinner: each content word (or
  *    phrase the lexicon knows) is, with probability RATE, replaced by a
@@ -351,15 +352,17 @@ int main(int argc, char **argv)
     const char *lm_path = NULL, *lex_path = NULL, *out_path = NULL;
     double rate = 0.2, target = 0.9;
     long max_bytes = 400000, iters = 300;
+    int defaults = 0;
     static const struct option longopts[] = {
         {"model", required_argument, NULL, 'm'}, {"lexicon", required_argument, NULL, 'l'},
         {"output", required_argument, NULL, 'o'}, {"rate", required_argument, NULL, 'r'},
         {"seed", required_argument, NULL, 's'}, {"max-bytes", required_argument, NULL, 'n'},
         {"precision", required_argument, NULL, 'p'}, {"iterations", required_argument, NULL, 'i'},
+        {"defaults", no_argument, NULL, 'D'},
         {NULL, 0, NULL, 0},
     };
     int c;
-    while ((c = getopt_long(argc, argv, "m:l:o:r:s:n:p:i:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:l:o:r:s:n:p:i:D", longopts, NULL)) != -1) {
         switch (c) {
         case 'm': lm_path = optarg; break;
         case 'l': lex_path = optarg; break;
@@ -369,15 +372,23 @@ int main(int argc, char **argv)
         case 'n': max_bytes = atol(optarg); break;
         case 'p': target = atof(optarg); break;
         case 'i': iters = atol(optarg); break;
+        case 'D': defaults = 1; break;
         default:
             fprintf(stderr, "usage: fit_channel -m LM -l LEX -o OUT.uschan [-r RATE] [-s SEED] [-n MAX_BYTES] "
                             "[-p PRECISION] [-i ITERATIONS] TEXT...\n");
             return 2;
         }
     }
+    unspin_error err;
+    if (defaults && out_path) { /* the untrained built-in weights, for tests */
+        float dw[CH_NF];
+        ch_default_weights(dw);
+        if (ch_write(out_path, dw, CH_NF, 0.5, &err) < 0)
+            die_err(&err);
+        return 0;
+    }
     if (!lm_path || !lex_path || !out_path || optind >= argc)
         die("usage: fit_channel -m LM -l LEX -o OUT.uschan TEXT... (see the source's header)", "");
-    unspin_error err;
     unspin_lm *lm;
     unspin_lexicon *lex;
     if (unspin_lm_open(lm_path, &lm, &err) < 0 || unspin_lexicon_open(lex_path, &lex, &err) < 0)
