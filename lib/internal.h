@@ -30,7 +30,7 @@
 
 /* Fill `err` (if not NULL) and return `code`. */
 US_INTERNAL int us_error(unspin_error *err, int code, const char *fmt, ...) US_PRINTF(3, 4);
-US_INTERNAL int us_verror(unspin_error *err, int code, const char *fmt, va_list ap);
+US_INTERNAL int us_verror(unspin_error *err, int code, const char *fmt, va_list ap) US_PRINTF(3, 0);
 
 #define US_TRY(expr)                     \
     do {                                 \

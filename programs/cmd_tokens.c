@@ -24,7 +24,7 @@ static const char help[] =
     "and non-UTF-8 bytes (\\t, \\n, \\r, \\xHH).\n"
     "Input of any size is read in blocks: memory use does not grow with it.\n";
 
-#define BLOCK (1u << 20)
+#define BLOCK (1u << 18) /* 256 KiB: at most ~64 bytes of token data per input byte */
 
 typedef struct {
     bool json, no_space;
