@@ -4,7 +4,7 @@
  *
  * usage: bench_lm [ARPA-FILE]   without a file, a synthetic trigram model is
  * generated (V words, 20 bigrams per word, one trigram per bigram; V from
- * $BENCH_LM_VOCAB, default 50000). */
+ * $BENCH_LM_VOCAB, default 50000; kept when $BENCH_LM_KEEP is set). */
 #define _GNU_SOURCE
 #include "unspin.h"
 
@@ -172,7 +172,9 @@ int main(int argc, char **argv)
     free(rnd);
     free(seq);
     unlink(bin);
-    if (generated)
+    if (generated && !getenv("BENCH_LM_KEEP"))
         unlink(arpa);
+    else if (generated)
+        printf("kept %s\n", arpa);
     return 0;
 }
