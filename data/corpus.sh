@@ -36,6 +36,7 @@ command -v python3 >/dev/null 2>&1 || die "python3 not found"
 if [ "${UNSPIN_NO_FETCH:-0}" != 1 ]; then
     "$here/fetch.sh" "${PKGS[@]}" || exit 1
 fi
+[ -d "$CACHE" ] || die "cache $CACHE does not exist (run data/fetch.sh)"
 CACHE=$(cd "$CACHE" && pwd)
 out=$CACHE/text
 outputs=("$out/general.train.txt" "$out/general.heldout.txt"
