@@ -3,6 +3,7 @@
  * in constant time; queries are bounds-safe against corrupt tables. */
 #include "lm_format.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 struct unspin_lm {
@@ -258,7 +259,7 @@ void unspin_lm_begin_state(const unspin_lm *lm, unspin_lm_state *state)
     memset(state, 0, sizeof *state);
     if (lm->order > 1) {
         state->words[0] = lm->bos;
-        state->backoff[0] = lm->uni[2 * (size_t)lm->bos + 1];
+        state->backoff[0] = lm->uni[2 * (size_t)lm->bos + 1] + 0.0f;
         state->length = 1;
     }
 }
@@ -283,18 +284,31 @@ static inline const unsigned char *find(const unspin_lm *lm, int n, uint64_t key
     return NULL;
 }
 
-static inline void entry_values(const unspin_lm *lm, int n, const unsigned char *e, float *p, float *bo)
+/* Values of an entry; returns 1 when the n-gram can be extended (or has a
+ * non-zero back-off), i.e. belongs in a state, 0 when the writer marked it as
+ * having no extension (back-off stored as -0.0, or bit 15 of a quantised
+ * back-off bin with q <= 15). */
+static inline int entry_values(const unspin_lm *lm, int n, const unsigned char *e, float *p, float *bo)
 {
     if (!lm->qbits) {
         *p = lm_loadf(e + 8);
-        *bo = lm_loadf(e + 12);
-    } else {
-        uint32_t mask = (1u << lm->qbits) - 1;
-        const float *q = lm->quant[n];
-        *p = lm_loadf(q + ((e[8] | (uint32_t)e[9] << 8) & mask));
-        *bo = lm_loadf(q + (1u << lm->qbits) + ((e[10] | (uint32_t)e[11] << 8) & mask));
+        float b = lm_loadf(e + 12);
+        if (b == 0.0f) {
+            *bo = 0.0f;
+            return !signbit(b);
+        }
+        *bo = b;
+        return 1;
     }
+    uint32_t mask = (1u << lm->qbits) - 1;
+    const float *q = lm->quant[n];
+    uint32_t bb = e[10] | (uint32_t)e[11] << 8;
+    *p = lm_loadf(q + ((e[8] | (uint32_t)e[9] << 8) & mask));
+    *bo = lm_loadf(q + (1u << lm->qbits) + (bb & mask));
+    return lm->qbits == 16 || !(bb & 0x8000u);
 }
+
+static inline int uni_extends(float b) { return b != 0.0f || !signbit(b); }
 
 static inline float score_impl(const unspin_lm *lm, const unspin_lm_state *in, unspin_word word,
                                unspin_lm_state *out, int *ngram_length)
@@ -302,10 +316,11 @@ static inline float score_impl(const unspin_lm *lm, const unspin_lm_state *in, u
     if (word >= lm->V)
         word = UNSPIN_WORD_UNK;
     float p = lm->uni[2 * (size_t)word];
+    float ubo = lm->uni[2 * (size_t)word + 1];
     unspin_lm_state st;
     st.words[0] = word;
-    st.backoff[0] = lm->uni[2 * (size_t)word + 1];
-    st.length = lm->order > 1 ? 1 : 0;
+    st.backoff[0] = ubo == 0.0f ? 0.0f : ubo;
+    st.length = lm->order > 1 && uni_extends(ubo) ? 1 : 0;
     uint32_t inlen = in->length;
     if (inlen > (uint32_t)lm->order - 1)
         inlen = (uint32_t)lm->order - 1;
@@ -318,12 +333,13 @@ static inline float score_impl(const unspin_lm *lm, const unspin_lm_state *in, u
         if (!e)
             break;
         float bo;
-        entry_values(lm, n, e, &p, &bo);
+        int ext = entry_values(lm, n, e, &p, &bo);
         matched = i + 1;
         if (n < lm->order) {
             st.words[n - 1] = in->words[i];
             st.backoff[n - 1] = bo;
-            st.length = (uint32_t)n;
+            if (ext)
+                st.length = (uint32_t)n;
         }
     }
     for (uint32_t j = matched; j < inlen; j++)
@@ -405,8 +421,9 @@ int lm_lookup_ngram(const unspin_lm *lm, int n, const unspin_word *ids, float *l
         if (ids[i] >= lm->V)
             return UNSPIN_E_NOTFOUND;
     if (n == 1) {
+        float b = lm->uni[2 * (size_t)ids[0] + 1];
         *logprob = lm->uni[2 * (size_t)ids[0]];
-        *backoff = lm->uni[2 * (size_t)ids[0] + 1];
+        *backoff = b == 0.0f ? 0.0f : b;
         return UNSPIN_OK;
     }
     const unsigned char *e = find(lm, n, lm_key_final(lm_key_of(ids, n)));
@@ -423,7 +440,8 @@ int lm_foreach_ngram(const unspin_lm *lm, int n, lm_ngram_fn fn, void *ctx)
     if (n == 1) {
         for (uint32_t id = 0; id < lm->V; id++) {
             unspin_word w = id;
-            int r = fn(ctx, 1, &w, lm->uni[2 * (size_t)id], lm->uni[2 * (size_t)id + 1]);
+            float b = lm->uni[2 * (size_t)id + 1];
+            int r = fn(ctx, 1, &w, lm->uni[2 * (size_t)id], b == 0.0f ? 0.0f : b);
             if (r)
                 return r;
         }

@@ -387,6 +387,45 @@ static uint16_t quant_bin(const float *centres, size_t nbins, float v)
     return (uint16_t)lo;
 }
 
+/* ext[n][g] = 1 when n-gram g of order n is the context of some (n+1)-gram
+ * (unigrams: indexed by output id). N-grams with back-off 0 and no extension
+ * are marked (back-off -0.0, or bit 15 of a quantised bin) so that readers
+ * leave them out of states: their future never depends on them. */
+static int find_gram(const lm_order_buf *b, uint64_t key)
+{
+    if (!b->ibuckets)
+        return -1;
+    size_t mask = b->ibuckets - 1, i = (size_t)key & mask;
+    while (b->index[i]) {
+        if (b->keys[b->index[i] - 1] == key)
+            return (int)(b->index[i] - 1);
+        i = (i + 1) & mask;
+    }
+    return -1;
+}
+
+static unsigned char *extension_flags(const lm_writer *w, int n)
+{
+    size_t count = n == 1 ? w->nout : w->g[n].count;
+    unsigned char *ext = us_calloc(count ? count : 1, 1);
+    if (!ext || n >= w->order)
+        return ext;
+    const lm_order_buf *up = &w->g[n + 1];
+    for (size_t g = 0; g < up->count; g++) {
+        const uint32_t *ids = up->ids + g * (size_t)(n + 1);
+        if (n == 1) {
+            ext[ids[0]] = 1;
+        } else {
+            int k = find_gram(&w->g[n], lm_key_final(lm_key_of(ids, n)));
+            if (k >= 0)
+                ext[k] = 1;
+        }
+    }
+    return ext;
+}
+
+static float mark_backoff(float bo, int ext) { return bo != 0.0f ? bo : ext ? 0.0f : -0.0f; }
+
 /* ---- file output ---- */
 
 typedef struct out_file {
@@ -495,15 +534,20 @@ static int write_body(lm_writer *w, out_file *o, const lm_layout *L, int qbits, 
     /* unigrams */
     {
         float *u = us_malloc((size_t)V * 8);
-        if (!u)
+        unsigned char *ext = extension_flags(w, 1);
+        if (!u || !ext) {
+            us_free(u);
+            us_free(ext);
             return us_error(err, UNSPIN_E_NOMEM, "out of memory");
+        }
         for (uint32_t i = 0; i < V; i++) {
             uint32_t src = w->outsrc[i];
             u[2 * i] = src == UINT32_MAX ? -100.0f : w->wprob[src];
-            u[2 * i + 1] = src == UINT32_MAX ? 0.0f : w->wbo[src];
+            u[2 * i + 1] = mark_backoff(src == UINT32_MAX ? 0.0f : w->wbo[src], ext[i] || w->order == 1);
         }
         out_write(o, u, (size_t)V * 8);
         us_free(u);
+        us_free(ext);
         out_pad(o);
     }
     /* tables */
@@ -522,7 +566,10 @@ static int write_body(lm_writer *w, out_file *o, const lm_layout *L, int qbits, 
             }
         }
         unsigned char *t = us_calloc((size_t)nb, esz);
-        if (!t) {
+        unsigned char *ext = extension_flags(w, n);
+        if (!t || !ext) {
+            us_free(t);
+            us_free(ext);
             us_free(centres);
             return us_error(err, UNSPIN_E_NOMEM, "out of memory");
         }
@@ -535,17 +582,20 @@ static int write_body(lm_writer *w, out_file *o, const lm_layout *L, int qbits, 
             if (nbins) {
                 uint16_t pb = quant_bin(centres, nbins, b->prob[g]);
                 uint16_t bb = quant_bin(centres + nbins, nbins, b->bo[g]);
+                if (qbits <= 15 && n < w->order && b->bo[g] == 0.0f && !ext[g])
+                    bb |= 0x8000u;
                 e[8] = (unsigned char)pb;
                 e[9] = (unsigned char)(pb >> 8);
                 e[10] = (unsigned char)bb;
                 e[11] = (unsigned char)(bb >> 8);
             } else {
                 lm_storef(e + 8, b->prob[g]);
-                lm_storef(e + 12, b->bo[g]);
+                lm_storef(e + 12, n < w->order ? mark_backoff(b->bo[g], ext[g]) : 0.0f);
             }
         }
         out_write(o, t, (size_t)nb * esz);
         us_free(t);
+        us_free(ext);
         out_pad(o);
         for (size_t k = 0; k < b->count * (size_t)n; k++) {
             uint32_t le;

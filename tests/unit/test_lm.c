@@ -121,6 +121,15 @@ TEST(lm_tiny_import_and_score)
     CHECK(unspin_lm_state_equal(&s3, &s4));
     CHECK(unspin_lm_state_hash(&s3) == unspin_lm_state_hash(&s4));
 
+    /* minimal states: </s> starts no bigram and has back-off 0, so nothing after it
+       depends on it: the state after "a </s>" is empty */
+    const char *a1[] = {"a"};
+    unspin_lm_state s5, null;
+    score_after(lm, 0, a1, 1, "</s>", &s5);
+    unspin_lm_null_state(lm, &null);
+    CHECK_EQ_INT(s5.length, 0);
+    CHECK(unspin_lm_state_equal(&s5, &null));
+
     /* batch = single */
     unspin_word words[7];
     float lp[7];
