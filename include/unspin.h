@@ -513,6 +513,7 @@ void unspin_lexicon_info(const unspin_lexicon *lex, size_t *entries, size_t *lin
  * ====================================================================== */
 
 /* @@RESTORE@@ */
+/* @@CHECK@@ (the check declarations are at the end of this section) */
 
 /* Restoration undoes spinning with a noisy-channel decoder (docs/decoder.md):
  * for every word the lexicon proposes candidate originals; a channel model
@@ -606,6 +607,79 @@ int unspin_restore(unspin_restorer *r, const char *text, size_t len, unspin_rest
 
 /*! unspin_restore_result_free() : release a result (NULL is fine). */
 void unspin_restore_result_free(unspin_restore_result *res);
+
+/* ---- check: how likely a text was spun (lib/check.c, docs/check.md) ----
+ * Without the source text, a calibrated probability that a paragraph (and a
+ * document) was spun, and the suspicious words. Cheap per-word features (no
+ * decoding): the language-model probability of the observed word in context
+ * against the best lexicon candidate, its frequency, whether it is a rare
+ * synonym of a much more frequent word, n-gram back-off of content-word
+ * collocations, topical coherence with the paragraph; averaged per paragraph
+ * and mapped to a probability by logistic regression whose weights are
+ * fitted on simulated spinning (data/tools/fit_check.c) and stored in a small
+ * .uscheck file. */
+
+/* Number of paragraph features (unspin_check_result.features). */
+#define UNSPIN_CHECK_NFEATURES 12
+
+/* Check weights (.uscheck file: magic, version, feature count, XXH64 checksum). */
+typedef struct unspin_check_weights unspin_check_weights;
+
+/*! unspin_check_weights_open() :
+ * Read a .uscheck file and check magic, version, feature count, values and checksum.
+ * @return UNSPIN_OK, UNSPIN_E_IO, UNSPIN_E_FORMAT, UNSPIN_E_VERSION,
+ *         UNSPIN_E_CHECKSUM, UNSPIN_E_INCOMPLETE or UNSPIN_E_NOMEM. */
+int unspin_check_weights_open(const char *path, unspin_check_weights **out, unspin_error *err);
+
+/*! unspin_check_weights_close() : release (NULL is fine). */
+void unspin_check_weights_close(unspin_check_weights *w);
+
+/* A checker: models plus per-thread scratch space and the running document
+ * totals. One per thread; the models may be shared and must outlive it. */
+typedef struct unspin_checker unspin_checker;
+
+/*! unspin_checker_create() :
+ * `lm` and `lex` are required; `weights` may be NULL (built-in, unfitted
+ * weights). @return UNSPIN_OK, UNSPIN_E_INVALID or UNSPIN_E_NOMEM. */
+int unspin_checker_create(const unspin_lm *lm, const unspin_lexicon *lex, const unspin_check_weights *weights,
+                          unspin_checker **out, unspin_error *err);
+
+/*! unspin_checker_free() : release (NULL is fine). */
+void unspin_checker_free(unspin_checker *c);
+
+/*! unspin_checker_reset() : start a new document (clear the document totals). */
+void unspin_checker_reset(unspin_checker *c);
+
+typedef struct unspin_check_span {
+    size_t start, end;      /* bytes [start, end) of the paragraph: one suspicious word */
+    double score;           /* log10 of how much more probable the suggestion is in context */
+    const char *suggestion; /* the most probable lexicon candidate (lower-case), NUL-terminated */
+} unspin_check_span;
+
+typedef struct unspin_check_result {
+    double p_spun;          /* calibrated probability that the paragraph was spun */
+    size_t nwords;          /* word tokens */
+    size_t ncontent;        /* content words scored */
+    const unspin_check_span *spans; /* suspicious words, in text order */
+    size_t nspans;
+    double features[UNSPIN_CHECK_NFEATURES]; /* the raw features (for fitting and debugging) */
+} unspin_check_result;
+
+/*! unspin_check_paragraph() :
+ * Score `text[0..len)` as one paragraph and add it to the document totals.
+ * Memory grows with len only through the span list (callers feed one
+ * paragraph or line at a time). The result is owned by the checker and valid
+ * until its next call.
+ * @return UNSPIN_OK, UNSPIN_E_INVALID (NULL arguments) or UNSPIN_E_NOMEM. */
+int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, const unspin_check_result **out,
+                           unspin_error *err);
+
+/*! unspin_check_document() :
+ * The probability that the whole document (every paragraph since the last
+ * reset) was spun: the model applied to the pooled features of all its
+ * content words. `paragraphs` (may be NULL) gets the paragraph count.
+ * @return the probability (that of an empty text when nothing was checked). */
+double unspin_check_document(const unspin_checker *c, size_t *paragraphs);
 
 #ifdef __cplusplus
 }

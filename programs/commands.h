@@ -8,7 +8,8 @@
     X("build", cmd_build, "build a language model (build lm) or lexicon (build lexicon)")  \
     X("lm", cmd_lm, "query language models: score, info, verify, export")               \
     X("lexicon", cmd_lexicon, "show the candidate originals of a spun word or phrase")   \
-    X("restore", cmd_restore, "restore the original wording of spun text")
+    X("restore", cmd_restore, "restore the original wording of spun text") \
+    X("check", cmd_check, "estimate how likely a text was spun (exit 0: looks spun)")
 
 #define X(name, fn, summary) int fn(int argc, char **argv);
 UNSPIN_COMMANDS(X)

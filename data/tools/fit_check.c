@@ -1,0 +1,350 @@
+/*
+ * fit_check.c - fit the weights of `unspin check` (a .uscheck file) on
+ * simulated spinning (docs/check.md).
+ *
+ *   fit_check -m LM.uslm -l LEX.uslex -o OUT.uscheck --spun SPUN --clean CLEAN
+ *             [--fragments FRAGS] [--max-lines N] [--dump FEATURES.tsv]
+ *
+ * SPUN and CLEAN hold one paragraph per line, line-aligned (spinsim output
+ * and its --pairs file; spun lines the spinner left unchanged are skipped); FRAGS holds short "SPUN<TAB>ORIGINAL" phrase pairs
+ * (spinsim --fragments), which teach the model what single spun phrases
+ * look like. Every line with at least one content word is an example
+ * (spun: 1, clean: 0). The features come from unspin_check_paragraph();
+ * they are standardised and a logistic regression is fitted by Newton's
+ * method with a small L2 penalty on 4/5 of the examples; the other 1/5 gives
+ * the held-out AUC and the reliability table printed on stderr. The final
+ * weights are refitted on all examples and written to OUT.
+ */
+#include "check_internal.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NF UNSPIN_CHECK_NFEATURES
+#define NP (NF + 1)
+
+typedef struct {
+    double f[NF];
+    int y;
+    int frag;
+} example;
+
+static example *ex;
+static size_t nex, capex;
+
+static void die(const char *what, const char *arg)
+{
+    fprintf(stderr, "fit_check: %s%s\n", what, arg);
+    exit(1);
+}
+
+static void add_text(unspin_checker *ck, const char *s, size_t len, int y, int frag)
+{
+    const unspin_check_result *r;
+    unspin_error err;
+    if (unspin_check_paragraph(ck, s, len, &r, &err) != UNSPIN_OK)
+        die(err.message, "");
+    if (r->ncontent == 0)
+        return;
+    if (nex == capex) {
+        capex = capex ? capex * 2 : 4096;
+        ex = realloc(ex, capex * sizeof *ex);
+        if (!ex)
+            die("out of memory", "");
+    }
+    memcpy(ex[nex].f, r->features, sizeof ex[nex].f);
+    ex[nex].y = y;
+    ex[nex].frag = frag;
+    nex++;
+}
+
+/* Line-aligned spun and clean files: a spun line counts only when the
+ * spinner changed it (an unchanged line is not an example of spinning). */
+static void read_pairs(unspin_checker *ck, const char *spun, const char *clean, size_t max_lines)
+{
+    FILE *fs = fopen(spun, "r"), *fc = fopen(clean, "r");
+    if (!fs)
+        die("cannot open ", spun);
+    if (!fc)
+        die("cannot open ", clean);
+    char *ls = NULL, *lc = NULL;
+    size_t caps = 0, capc = 0, n = 0;
+    ssize_t lens, lenc;
+    while ((lens = getline(&ls, &caps, fs)) > 0 && (lenc = getline(&lc, &capc, fc)) > 0 && n < max_lines) {
+        while (lens > 0 && (ls[lens - 1] == '\n' || ls[lens - 1] == '\r'))
+            lens--;
+        while (lenc > 0 && (lc[lenc - 1] == '\n' || lc[lenc - 1] == '\r'))
+            lenc--;
+        if (lens != lenc || memcmp(ls, lc, (size_t)lens) != 0)
+            add_text(ck, ls, (size_t)lens, 1, 0);
+        add_text(ck, lc, (size_t)lenc, 0, 0);
+        n++;
+    }
+    free(ls);
+    free(lc);
+    fclose(fs);
+    fclose(fc);
+}
+
+static void read_fragments(unspin_checker *ck, const char *path, size_t max_lines)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        die("cannot open ", path);
+    char *line = NULL;
+    size_t cap = 0, n = 0;
+    ssize_t len;
+    while ((len = getline(&line, &cap, f)) > 0 && n < max_lines) {
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            len--;
+        char *tab = memchr(line, '\t', (size_t)len);
+        if (!tab)
+            continue;
+        add_text(ck, line, (size_t)(tab - line), 1, 1);
+        add_text(ck, tab + 1, (size_t)(line + len - tab - 1), 0, 1);
+        n++;
+    }
+    free(line);
+    fclose(f);
+}
+
+static double sigm(double z) { return 1.0 / (1.0 + exp(-z)); }
+
+/* z-scored features with a leading 1 */
+static void xrow(const us_check_model *m, const example *e, double *x)
+{
+    x[0] = 1;
+    for (int i = 0; i < NF; i++)
+        x[i + 1] = (e->f[i] - m->mean[i]) / m->sd[i];
+}
+
+/* Fit on examples whose index % 5 != skip (skip < 0: all). */
+static void fit(us_check_model *m, int skip, double l2)
+{
+    double sum[NF] = {0}, sq[NF] = {0}, n = 0;
+    for (size_t k = 0; k < nex; k++) {
+        if ((int)(k % 5) == skip)
+            continue;
+        for (int i = 0; i < NF; i++) {
+            sum[i] += ex[k].f[i];
+            sq[i] += ex[k].f[i] * ex[k].f[i];
+        }
+        n++;
+    }
+    for (int i = 0; i < NF; i++) {
+        m->mean[i] = sum[i] / n;
+        double v = sq[i] / n - m->mean[i] * m->mean[i];
+        m->sd[i] = v > 1e-12 ? sqrt(v) : 1.0;
+    }
+    double b[NP] = {0};
+    for (int it = 0; it < 30; it++) {
+        double g[NP] = {0}, h[NP][NP];
+        memset(h, 0, sizeof h);
+        for (size_t k = 0; k < nex; k++) {
+            if ((int)(k % 5) == skip)
+                continue;
+            double x[NP];
+            xrow(m, &ex[k], x);
+            double z = 0;
+            for (int i = 0; i < NP; i++)
+                z += b[i] * x[i];
+            double p = sigm(z);
+            double wgt = p * (1 - p);
+            for (int i = 0; i < NP; i++) {
+                g[i] += (p - ex[k].y) * x[i];
+                for (int j = 0; j < NP; j++)
+                    h[i][j] += wgt * x[i] * x[j];
+            }
+        }
+        for (int i = 1; i < NP; i++) {
+            g[i] += l2 * n * b[i];
+            h[i][i] += l2 * n;
+        }
+        h[0][0] += 1e-9;
+        /* solve h d = g (Gaussian elimination with partial pivoting) */
+        double a[NP][NP + 1];
+        for (int i = 0; i < NP; i++) {
+            memcpy(a[i], h[i], sizeof h[i]);
+            a[i][NP] = g[i];
+        }
+        for (int c = 0; c < NP; c++) {
+            int piv = c;
+            for (int r = c + 1; r < NP; r++)
+                if (fabs(a[r][c]) > fabs(a[piv][c]))
+                    piv = r;
+            if (piv != c)
+                for (int j = 0; j <= NP; j++) {
+                    double t = a[c][j];
+                    a[c][j] = a[piv][j];
+                    a[piv][j] = t;
+                }
+            if (fabs(a[c][c]) < 1e-12)
+                continue;
+            for (int r = 0; r < NP; r++) {
+                if (r == c)
+                    continue;
+                double q = a[r][c] / a[c][c];
+                for (int j = c; j <= NP; j++)
+                    a[r][j] -= q * a[c][j];
+            }
+        }
+        double step = 0;
+        for (int i = 0; i < NP; i++) {
+            double d = fabs(a[i][i]) > 1e-12 ? a[i][NP] / a[i][i] : 0;
+            b[i] -= d;
+            step += fabs(d);
+        }
+        if (step < 1e-8)
+            break;
+    }
+    m->bias = b[0];
+    for (int i = 0; i < NF; i++)
+        m->w[i] = b[i + 1];
+}
+
+static int cmp_pair(const void *a, const void *b)
+{
+    const double *x = a, *y = b;
+    return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* AUC and reliability on the held-out fifth (paragraphs only or fragments only). */
+static void report(const us_check_model *m, int frag)
+{
+    size_t n = 0;
+    double(*py)[2] = malloc(nex * sizeof *py);
+    if (!py)
+        die("out of memory", "");
+    for (size_t k = 0; k < nex; k++)
+        if (k % 5 == 0 && ex[k].frag == frag) {
+            py[n][0] = us_check_model_p(m, ex[k].f);
+            py[n][1] = ex[k].y;
+            n++;
+        }
+    if (!n) {
+        free(py);
+        return;
+    }
+    qsort(py, n, sizeof *py, cmp_pair);
+    double npos = 0, rank = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && py[j][0] == py[i][0])
+            j++;
+        for (size_t k = i; k < j; k++)
+            if (py[k][1] > 0) {
+                rank += (double)(i + 1 + j) / 2.0;
+                npos++;
+            }
+        i = j;
+    }
+    double nneg = (double)n - npos;
+    double auc = npos > 0 && nneg > 0 ? (rank - npos * (npos + 1) / 2) / (npos * nneg) : NAN;
+    fprintf(stderr, "fit_check: held-out %s: %zu examples, AUC %.4f\n", frag ? "fragments" : "paragraphs", n, auc);
+    fprintf(stderr, "  bin      n     predicted  observed\n");
+    for (int b = 0; b < 10; b++) {
+        double cnt = 0, sp = 0, sy = 0;
+        for (size_t i = 0; i < n; i++) {
+            int bin = (int)(py[i][0] * 10);
+            if (bin > 9)
+                bin = 9;
+            if (bin == b) {
+                cnt++;
+                sp += py[i][0];
+                sy += py[i][1];
+            }
+        }
+        if (cnt > 0)
+            fprintf(stderr, "  %.1f-%.1f  %-6.0f %.3f      %.3f\n", b / 10.0, (b + 1) / 10.0, cnt, sp / cnt, sy / cnt);
+    }
+    free(py);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"model", required_argument, NULL, 'm'}, {"lexicon", required_argument, NULL, 'l'},
+        {"output", required_argument, NULL, 'o'}, {"spun", required_argument, NULL, 's'},
+        {"clean", required_argument, NULL, 'c'}, {"fragments", required_argument, NULL, 'f'},
+        {"max-lines", required_argument, NULL, 'n'}, {"dump", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *lmp = NULL, *lexp = NULL, *outp = NULL, *spun = NULL, *clean = NULL, *frags = NULL, *dump = NULL;
+    size_t max_lines = (size_t)-1;
+    int c;
+    while ((c = getopt_long(argc, argv, "m:l:o:s:c:f:n:d:h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'm': lmp = optarg; break;
+        case 'l': lexp = optarg; break;
+        case 'o': outp = optarg; break;
+        case 's': spun = optarg; break;
+        case 'c': clean = optarg; break;
+        case 'f': frags = optarg; break;
+        case 'd': dump = optarg; break;
+        case 'n': max_lines = (size_t)strtoull(optarg, NULL, 10); break;
+        default:
+            fputs("usage: fit_check -m LM -l LEX -o OUT.uscheck --spun SPUN --clean CLEAN [--fragments F] "
+                  "[--max-lines N]\n",
+                  c == 'h' ? stdout : stderr);
+            return c == 'h' ? 0 : 2;
+        }
+    }
+    if (!lmp || !lexp || !outp || !spun || !clean)
+        die("need -m, -l, -o, --spun and --clean (see --help)", "");
+    unspin_error err;
+    unspin_lm *lm;
+    unspin_lexicon *lex;
+    unspin_checker *ck;
+    if (unspin_lm_open(lmp, &lm, &err) != UNSPIN_OK || unspin_lexicon_open(lexp, &lex, &err) != UNSPIN_OK ||
+        unspin_checker_create(lm, lex, NULL, &ck, &err) != UNSPIN_OK)
+        die(err.message, "");
+    read_pairs(ck, spun, clean, max_lines);
+    if (frags)
+        read_fragments(ck, frags, max_lines);
+    if (dump) {
+        FILE *df = fopen(dump, "w");
+        if (!df)
+            die("cannot write ", dump);
+        for (size_t k = 0; k < nex; k++) {
+            fprintf(df, "%d\t%d", ex[k].y, ex[k].frag);
+            for (int i = 0; i < NF; i++)
+                fprintf(df, "\t%.5g", ex[k].f[i]);
+            fputc('\n', df);
+        }
+        fclose(df);
+    }
+    if (nex < 20)
+        die("too few examples with content words", "");
+    /* shuffle deterministically so that the held-out fifth mixes both classes */
+    uint64_t s = 0x243F6A8885A308D3ull;
+    for (size_t i = nex - 1; i > 0; i--) {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        size_t j = (size_t)(s % (i + 1));
+        example t = ex[i];
+        ex[i] = ex[j];
+        ex[j] = t;
+    }
+    us_check_model m;
+    fit(&m, 0, 1e-4);
+    report(&m, 0);
+    if (frags)
+        report(&m, 1);
+    fit(&m, -1, 1e-4);
+    fprintf(stderr, "fit_check: %zu examples; bias %.3f; weights:", nex, m.bias);
+    for (int i = 0; i < NF; i++)
+        fprintf(stderr, " %.3f", m.w[i]);
+    fputc('\n', stderr);
+    if (us_check_model_write(&m, outp, &err) != UNSPIN_OK)
+        die(err.message, "");
+    unspin_checker_free(ck);
+    unspin_lexicon_close(lex);
+    unspin_lm_close(lm);
+    free(ex);
+    return 0;
+}

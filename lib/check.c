@@ -1,0 +1,582 @@
+/*
+ * check.c - how likely a text was spun, without its source (docs/check.md).
+ *
+ * Per content word (a lower-case or sentence-initial word that is not a
+ * function word, not quoted): the language-model score of the observed word
+ * and of its next token, log10 P(w|ctx) + log10 P(next|ctx,w), against the
+ * same for the best few lexicon candidates; the word's unigram frequency;
+ * whether a candidate is a much more frequent synonym; whether the word's
+ * n-gram backs off to the unigram after a word context (an unusual
+ * collocation); its cosine with the running mean vector of the paragraph's
+ * earlier content words. Sums of these per paragraph give the features below;
+ * a logistic model (.uscheck weights, fitted by data/tools/fit_check.c) maps
+ * them to a probability. Document features pool the sums of all paragraphs.
+ *
+ * .uscheck file (little-endian):
+ *   0  magic    8 bytes "USCHECK\x01" ("USCHECK~" while being written)
+ *   8  version  u32 (1)
+ *  12  nfeat    u32 (UNSPIN_CHECK_NFEATURES)
+ *  16  checksum u64, XXH64 of the bytes from 24 to the end
+ *  24  mean[nfeat], sd[nfeat], w[nfeat], bias: IEEE doubles as u64
+ */
+#include "check_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CK_MAGIC "USCHECK\x01"
+#define CK_MAGIC_INCOMPLETE "USCHECK~"
+#define CK_VERSION 1u
+#define CK_HEADER 24u
+#define CK_BODY ((3u * UNSPIN_CHECK_NFEATURES + 1u) * 8u)
+
+#define CK_MAX_CANDS 8      /* lexicon candidates scored per word */
+#define CK_DELTA_CLIP 5.0   /* log10 gains above this count as this */
+#define CK_SPAN_MIN 1.0     /* a word is reported when a candidate is 10x more probable */
+#define CK_RARE_GAP 1.5     /* "rare synonym": a candidate 30x more frequent */
+#define CK_RARE_WORD (-5.0) /* unigram log10 probability of a rare word */
+#define CK_LOW_PMI 0.3      /* a context that barely helps: an unusual collocation */
+
+/* ------------------------------------------------------------- weights */
+
+struct unspin_check_weights {
+    us_check_model m;
+};
+
+/* Feature order (docs/check.md):
+ *  0 mean positive gain of the best candidate (log10, clipped)
+ *  1 largest gain
+ *  2 share of content words with gain >= 1
+ *  3 mean unigram log10 probability of the content words
+ *  4 share of content words that are rare synonyms of a frequent candidate
+ *  5 share of content words whose n-gram backs off to the unigram
+ *  6 mean cosine with the paragraph's running topic vector
+ *  7 mean log10 probability of all tokens (context model)
+ *  8 share of rare content words
+ *  9 log(1 + number of content words)
+ * 10 mean context gain (log10 P(w|ctx) - log10 P(w)) of content words after a word
+ * 11 share of those with a gain below CK_LOW_PMI */
+void us_check_model_default(us_check_model *m)
+{
+    static const double mean[UNSPIN_CHECK_NFEATURES] = {0.5, 1.4, 0.2, -4.4, 0.02, 0.3, 0.3, -3.0, 0.2, 1.6, 1.0, 0.4};
+    static const double sd[UNSPIN_CHECK_NFEATURES] = {0.5, 1.2, 0.25, 0.7, 0.08, 0.3, 0.1, 0.8, 0.3, 0.7, 0.8, 0.3};
+    static const double w[UNSPIN_CHECK_NFEATURES] = {0.6, 0.2, 0.2, -0.3, 0.1, 0.3, -0.2, -0.4, 0.2, 0.0, -0.5, 0.4};
+    memcpy(m->mean, mean, sizeof mean);
+    memcpy(m->sd, sd, sizeof sd);
+    memcpy(m->w, w, sizeof w);
+    m->bias = 0.0;
+}
+
+double us_check_model_p(const us_check_model *m, const double *f)
+{
+    double z = m->bias;
+    for (int i = 0; i < UNSPIN_CHECK_NFEATURES; i++)
+        z += m->w[i] * (f[i] - m->mean[i]) / m->sd[i];
+    if (z > 40)
+        z = 40;
+    if (z < -40)
+        z = -40;
+    return 1.0 / (1.0 + exp(-z));
+}
+
+static uint64_t dbits(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return u;
+}
+static double bitsd(uint64_t u)
+{
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+int us_check_model_write(const us_check_model *m, const char *path, unspin_error *err)
+{
+    unsigned char buf[CK_HEADER + CK_BODY];
+    unsigned char *b = buf + CK_HEADER;
+    for (int i = 0; i < UNSPIN_CHECK_NFEATURES; i++) {
+        if (!isfinite(m->mean[i]) || !isfinite(m->w[i]) || !(m->sd[i] > 0) || !isfinite(m->sd[i]))
+            return us_error(err, UNSPIN_E_INVALID, "%s: feature %d: weight, mean or sd not usable", path, i);
+        us_store64(b + 8u * (unsigned)i, dbits(m->mean[i]));
+        us_store64(b + 8u * (unsigned)(UNSPIN_CHECK_NFEATURES + i), dbits(m->sd[i]));
+        us_store64(b + 8u * (unsigned)(2 * UNSPIN_CHECK_NFEATURES + i), dbits(m->w[i]));
+    }
+    if (!isfinite(m->bias))
+        return us_error(err, UNSPIN_E_INVALID, "%s: bias is not finite", path);
+    us_store64(b + 8u * 3u * UNSPIN_CHECK_NFEATURES, dbits(m->bias));
+    memcpy(buf, CK_MAGIC_INCOMPLETE, 8);
+    us_store32(buf + 8, CK_VERSION);
+    us_store32(buf + 12, UNSPIN_CHECK_NFEATURES);
+    us_store64(buf + 16, us_checksum(b, CK_BODY));
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return us_error(err, UNSPIN_E_IO, "%s: cannot create: %s", path, strerror(errno));
+    int ok = fwrite(buf, 1, sizeof buf, f) == sizeof buf && fflush(f) == 0;
+    ok = ok && fseek(f, 0, SEEK_SET) == 0 && fwrite(CK_MAGIC, 1, 8, f) == 8;
+    if (fclose(f) != 0)
+        ok = 0;
+    if (!ok)
+        return us_error(err, UNSPIN_E_IO, "%s: write error", path);
+    return UNSPIN_OK;
+}
+
+int unspin_check_weights_open(const char *path, unspin_check_weights **out, unspin_error *err)
+{
+    if (!path || !out)
+        return us_error(err, UNSPIN_E_INVALID, "unspin_check_weights_open: NULL argument");
+    *out = NULL;
+    us_map map;
+    US_TRY(us_map_open(path, &map, err));
+    const unsigned char *d = map.data;
+    int rc = UNSPIN_OK;
+    if (map.size < CK_HEADER || (memcmp(d, CK_MAGIC, 8) != 0 && memcmp(d, CK_MAGIC_INCOMPLETE, 8) != 0))
+        rc = us_error(err, UNSPIN_E_FORMAT, "%s: not a check weights file (bad magic)", path);
+    else if (memcmp(d, CK_MAGIC_INCOMPLETE, 8) == 0)
+        rc = us_error(err, UNSPIN_E_INCOMPLETE, "%s: incomplete check weights (their build failed; rebuild them)", path);
+    else if (us_load32(d + 8) != CK_VERSION)
+        rc = us_error(err, UNSPIN_E_VERSION, "%s: check weights version %u, expected %u", path,
+                      (unsigned)us_load32(d + 8), CK_VERSION);
+    else if (us_load32(d + 12) != UNSPIN_CHECK_NFEATURES)
+        rc = us_error(err, UNSPIN_E_FORMAT, "%s: offset 12: %u features, expected %u", path,
+                      (unsigned)us_load32(d + 12), (unsigned)UNSPIN_CHECK_NFEATURES);
+    else if (map.size != CK_HEADER + CK_BODY)
+        rc = us_error(err, UNSPIN_E_FORMAT, "%s: size %zu bytes, expected %u", path, map.size,
+                      CK_HEADER + CK_BODY);
+    else if (us_checksum(d + CK_HEADER, CK_BODY) != us_load64(d + 16))
+        rc = us_error(err, UNSPIN_E_CHECKSUM, "%s: checksum mismatch (file is corrupt; rebuild it)", path);
+    unspin_check_weights *w = NULL;
+    if (rc == UNSPIN_OK) {
+        w = us_calloc(1, sizeof *w);
+        if (!w)
+            rc = us_error(err, UNSPIN_E_NOMEM, "%s: out of memory", path);
+    }
+    if (rc == UNSPIN_OK) {
+        const unsigned char *b = d + CK_HEADER;
+        for (int i = 0; i < UNSPIN_CHECK_NFEATURES && rc == UNSPIN_OK; i++) {
+            w->m.mean[i] = bitsd(us_load64(b + 8u * (unsigned)i));
+            w->m.sd[i] = bitsd(us_load64(b + 8u * (unsigned)(UNSPIN_CHECK_NFEATURES + i)));
+            w->m.w[i] = bitsd(us_load64(b + 8u * (unsigned)(2 * UNSPIN_CHECK_NFEATURES + i)));
+            if (!isfinite(w->m.mean[i]) || !isfinite(w->m.w[i]) || !isfinite(w->m.sd[i]) || !(w->m.sd[i] > 0))
+                rc = us_error(err, UNSPIN_E_FORMAT, "%s: feature %d: value out of range", path, i);
+        }
+        w->m.bias = bitsd(us_load64(b + 8u * 3u * UNSPIN_CHECK_NFEATURES));
+        if (rc == UNSPIN_OK && !isfinite(w->m.bias))
+            rc = us_error(err, UNSPIN_E_FORMAT, "%s: bias out of range", path);
+    }
+    us_map_close(&map);
+    if (rc != UNSPIN_OK) {
+        us_free(w);
+        return rc;
+    }
+    *out = w;
+    return UNSPIN_OK;
+}
+
+void unspin_check_weights_close(unspin_check_weights *w) { us_free(w); }
+
+/* ------------------------------------------------------------- checker */
+
+typedef struct ck_sums {
+    double content;  /* content words */
+    double gain;     /* sum of clipped positive gains */
+    double maxgain;
+    double ngain;    /* gains >= CK_SPAN_MIN */
+    double uni;      /* sum of unigram log10 p */
+    double raresyn;
+    double backoff;
+    double cos, ncos;
+    double lp, nlp;  /* all tokens */
+    double rare;
+    double pmi, npmi;  /* context gain log10 P(w|ctx) - log10 P(w) of content words after a word */
+    double lowpmi;     /* ... of which below CK_LOW_PMI */
+} ck_sums;
+
+struct unspin_checker {
+    const unspin_lm *lm;
+    const unspin_lexicon *lex;
+    us_check_model m;
+    unspin_tokenizer *tk;
+    unspin_candidates *cands;
+    unspin_lm_state begin, null;
+    unspin_word eos;
+    int dim;
+    float *vec, *topic;
+    size_t ntopic;
+    ck_sums doc;
+    size_t paragraphs;
+    unspin_check_span *spans;
+    size_t nspans, capspans;
+    struct ck_entry *cache; /* direct-mapped: word -> its candidates' LM ids */
+    char *pool;      /* suggestion strings */
+    size_t npool, cappool;
+    unspin_check_result res;
+};
+
+/* Candidate cache entry. Words repeat (Zipf), so the lexicon lookup, the
+ * dominant cost, is done once per word type while it stays in the cache. */
+#define CK_CACHE_SLOTS (1u << 15)
+#define CK_CACHE_WORD 31
+typedef struct ck_entry {
+    uint64_t hash;
+    char word[CK_CACHE_WORD + 1];  /* "" = empty slot */
+    uint8_t ncand;
+    uint8_t raresyn;               /* a synonym candidate CK_RARE_GAP more frequent */
+    float uni;                     /* unigram log10 P of the word */
+    unspin_word cand[CK_MAX_CANDS]; /* single-word candidates known to the LM */
+} ck_entry;
+
+/* Function words: not scored as content words (their swaps still show in
+ * the context-model feature). Sorted for bsearch. */
+static const char *const ck_function[] = {
+    "'d", "'ll", "'m", "'re", "'s", "'ve", "a", "about", "above", "after", "again", "against", "all",
+    "also", "am", "among", "an", "and", "another", "any", "are", "around", "as", "at", "be", "because",
+    "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do",
+    "does", "doing", "done", "down", "during", "each", "either", "even", "ever", "every", "few", "for",
+    "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him",
+    "himself", "his", "how", "however", "i", "if", "in", "into", "is", "it", "its", "itself", "just",
+    "least", "less", "may", "me", "might", "mine", "more", "most", "mr", "mrs", "ms", "much", "must",
+    "my", "myself", "n't", "neither", "no", "nor", "not", "now", "of", "off", "on", "once", "one",
+    "only", "onto", "or", "other", "others", "ought", "our", "ours", "ourselves", "out", "over", "own",
+    "same", "shall", "she", "should", "since", "so", "some", "such", "than", "that", "the", "their",
+    "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "though",
+    "through", "thus", "to", "too", "toward", "towards", "under", "until", "up", "upon", "us", "very",
+    "was", "we", "were", "what", "when", "where", "whether", "which", "while", "who", "whom", "whose",
+    "why", "will", "with", "within", "without", "would", "yet", "you", "your", "yours", "yourself",
+};
+
+static int ck_cmp(const void *a, const void *b)
+{
+    return strcmp((const char *)a, *(const char *const *)b);
+}
+
+static int is_function(const char *w)
+{
+    return bsearch(w, ck_function, US_ARRAY_LEN(ck_function), sizeof ck_function[0], ck_cmp) != NULL;
+}
+
+static int alpha_word(const unspin_token *t)
+{
+    if (t->norm_length < 2)
+        return 0;
+    for (size_t i = 0; i < t->norm_length; i++) {
+        unsigned char ch = (unsigned char)t->norm[i];
+        if (ch < 0x80 && !(ch >= 'a' && ch <= 'z') && ch != '-' && ch != '\'')
+            return 0;
+    }
+    return 1;
+}
+
+int unspin_checker_create(const unspin_lm *lm, const unspin_lexicon *lex, const unspin_check_weights *weights,
+                          unspin_checker **out, unspin_error *err)
+{
+    if (!lm || !lex || !out)
+        return us_error(err, UNSPIN_E_INVALID, "unspin_checker_create: NULL model or output");
+    *out = NULL;
+    unspin_checker *c = us_calloc(1, sizeof *c);
+    if (!c)
+        return us_error(err, UNSPIN_E_NOMEM, "checker: out of memory");
+    c->lm = lm;
+    c->lex = lex;
+    if (weights)
+        c->m = weights->m;
+    else
+        us_check_model_default(&c->m);
+    unspin_lm_begin_state(lm, &c->begin);
+    unspin_lm_null_state(lm, &c->null);
+    c->eos = unspin_lm_eos(lm);
+    c->dim = unspin_lexicon_dim(lex);
+    int rc = unspin_tokenizer_create(&c->tk, err);
+    if (rc == UNSPIN_OK)
+        rc = unspin_candidates_create(&c->cands, err);
+    if (rc == UNSPIN_OK && !(c->cache = us_calloc(CK_CACHE_SLOTS, sizeof *c->cache)))
+        rc = us_error(err, UNSPIN_E_NOMEM, "checker: out of memory");
+    if (rc == UNSPIN_OK && c->dim > 0) {
+        c->vec = us_calloc((size_t)c->dim * 2, sizeof(float));
+        if (!c->vec)
+            rc = us_error(err, UNSPIN_E_NOMEM, "checker: out of memory");
+        else
+            c->topic = c->vec + c->dim;
+    }
+    if (rc != UNSPIN_OK) {
+        unspin_checker_free(c);
+        return rc;
+    }
+    *out = c;
+    return UNSPIN_OK;
+}
+
+void unspin_checker_free(unspin_checker *c)
+{
+    if (!c)
+        return;
+    unspin_tokenizer_free(c->tk);
+    unspin_candidates_free(c->cands);
+    us_free(c->vec);
+    us_free(c->spans);
+    us_free(c->pool);
+    us_free(c->cache);
+    us_free(c);
+}
+
+void unspin_checker_reset(unspin_checker *c)
+{
+    if (!c)
+        return;
+    memset(&c->doc, 0, sizeof c->doc);
+    c->paragraphs = 0;
+}
+
+static void ck_features(const ck_sums *s, double *f)
+{
+    double n = s->content > 0 ? s->content : 1;
+    f[0] = s->gain / n;
+    f[1] = s->maxgain;
+    f[2] = s->ngain / n;
+    f[3] = s->content > 0 ? s->uni / n : -3.0;
+    f[4] = s->raresyn / n;
+    f[5] = s->backoff / n;
+    f[6] = s->ncos > 0 ? s->cos / s->ncos : 0.3;
+    f[7] = s->nlp > 0 ? s->lp / s->nlp : -2.0;
+    f[8] = s->rare / n;
+    f[9] = log1p(s->content);
+    f[10] = s->npmi > 0 ? s->pmi / s->npmi : 1.0;
+    f[11] = s->npmi > 0 ? s->lowpmi / s->npmi : 0.4;
+}
+
+static void ck_add(ck_sums *a, const ck_sums *b)
+{
+    double mg = a->maxgain > b->maxgain ? a->maxgain : b->maxgain;
+    a->content += b->content;
+    a->gain += b->gain;
+    a->ngain += b->ngain;
+    a->uni += b->uni;
+    a->raresyn += b->raresyn;
+    a->backoff += b->backoff;
+    a->cos += b->cos;
+    a->ncos += b->ncos;
+    a->lp += b->lp;
+    a->nlp += b->nlp;
+    a->rare += b->rare;
+    a->pmi += b->pmi;
+    a->npmi += b->npmi;
+    a->lowpmi += b->lowpmi;
+    a->maxgain = mg;
+}
+
+double unspin_check_document(const unspin_checker *c, size_t *paragraphs)
+{
+    if (paragraphs)
+        *paragraphs = c ? c->paragraphs : 0;
+    if (!c)
+        return 0.5;
+    double f[UNSPIN_CHECK_NFEATURES];
+    ck_features(&c->doc, f);
+    return us_check_model_p(&c->m, f);
+}
+
+static int ck_add_span(unspin_checker *c, size_t start, size_t end, double score, const char *sugg, size_t slen,
+                       unspin_error *err)
+{
+    if (c->nspans == c->capspans &&
+        us_grow((void **)&c->spans, &c->capspans, c->nspans + 1, sizeof *c->spans) < 0)
+        return us_error(err, UNSPIN_E_NOMEM, "checker: out of memory");
+    if (us_grow((void **)&c->pool, &c->cappool, c->npool + slen + 1, 1) < 0)
+        return us_error(err, UNSPIN_E_NOMEM, "checker: out of memory");
+    memcpy(c->pool + c->npool, sugg, slen);
+    c->pool[c->npool + slen] = 0;
+    unspin_check_span *sp = &c->spans[c->nspans++];
+    sp->start = start;
+    sp->end = end;
+    sp->score = score;
+    sp->suggestion = (const char *)(uintptr_t)c->npool; /* fixed up at the end (pool may move) */
+    c->npool += slen + 1;
+    return UNSPIN_OK;
+}
+
+/* Look the word up in the lexicon: the first CK_MAX_CANDS single-word
+ * candidates the LM knows, and whether one is a much more frequent synonym. */
+static int ck_fill(unspin_checker *c, const unspin_token *t, unspin_word id, ck_entry *e, unspin_error *err)
+{
+    unspin_lm_state tmp;
+    float uni = unspin_lm_score(c->lm, &c->null, id, &tmp);
+    const char *w1[1] = {t->norm};
+    size_t l1[1] = {t->norm_length};
+    const unspin_candidate *cands;
+    size_t ncands = 0;
+    US_TRY(unspin_lexicon_lookup(c->lex, w1, l1, 1, c->cands, &cands, &ncands, err));
+    e->ncand = 0;
+    e->raresyn = 0;
+    e->uni = uni;
+    for (size_t k = 0; k < ncands && e->ncand < CK_MAX_CANDS; k++) {
+        const unspin_candidate *cd = &cands[k];
+        if (cd->span != 1 || memchr(cd->text, ' ', cd->text_length) ||
+            (cd->text_length == t->norm_length && memcmp(cd->text, t->norm, t->norm_length) == 0))
+            continue;
+        unspin_word cid = unspin_lm_word(c->lm, cd->text, cd->text_length);
+        if (cid == UNSPIN_WORD_UNK)
+            continue;
+        e->cand[e->ncand++] = cid;
+        if ((cd->relations & UNSPIN_REL_SYNONYM) &&
+            unspin_lm_score(c->lm, &c->null, cid, &tmp) >= uni + CK_RARE_GAP)
+            e->raresyn = 1;
+    }
+    return UNSPIN_OK;
+}
+
+int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, const unspin_check_result **out,
+                           unspin_error *err)
+{
+    if (!c || (!text && len) || !out)
+        return us_error(err, UNSPIN_E_INVALID, "unspin_check_paragraph: NULL argument");
+    *out = NULL;
+    const unspin_token *toks;
+    size_t nt = 0, used;
+    unspin_tokenizer_reset(c->tk);
+    US_TRY(unspin_tokenize(c->tk, text ? text : "", len, 1, &toks, &nt, &used, err));
+    c->nspans = c->npool = 0;
+    ck_sums s;
+    memset(&s, 0, sizeof s);
+    size_t nwords = 0;
+    c->ntopic = 0;
+    if (c->dim > 0)
+        memset(c->topic, 0, (size_t)c->dim * sizeof(float));
+    unspin_lm_state st = c->begin;
+    int prev_word = 0; /* the previous token was a word or number (a real context) */
+    for (size_t i = 0; i < nt; i++) {
+        const unspin_token *t = &toks[i];
+        if (t->kind == UNSPIN_TOKEN_SPACE || t->norm_length == 0)
+            continue;
+        if ((t->flags & UNSPIN_TOKEN_SENT_START) && i > 0) {
+            st = c->begin;
+            prev_word = 0;
+        }
+        unspin_word id = unspin_lm_word(c->lm, t->norm, t->norm_length);
+        int content = t->kind == UNSPIN_TOKEN_WORD && !(t->flags & (UNSPIN_TOKEN_QUOTED | UNSPIN_TOKEN_INVALID)) &&
+                      (t->casing == UNSPIN_CASE_LOWER ||
+                       (t->casing == UNSPIN_CASE_TITLE && (t->flags & UNSPIN_TOKEN_SENT_START))) &&
+                      alpha_word(t) && !is_function(t->norm);
+        if (t->kind == UNSPIN_TOKEN_WORD)
+            nwords++;
+        if (!content) {
+            float lp = unspin_lm_score(c->lm, &st, id, &st);
+            s.lp += lp;
+            s.nlp += 1;
+            prev_word = t->kind == UNSPIN_TOKEN_WORD || t->kind == UNSPIN_TOKEN_NUMBER;
+            continue;
+        }
+        /* next token in the same sentence (or </s>) */
+        unspin_word next = c->eos;
+        for (size_t j = i + 1; j < nt; j++) {
+            if (toks[j].kind == UNSPIN_TOKEN_SPACE || toks[j].norm_length == 0)
+                continue;
+            if (!(toks[j].flags & UNSPIN_TOKEN_SENT_START))
+                next = unspin_lm_word(c->lm, toks[j].norm, toks[j].norm_length);
+            break;
+        }
+        /* candidates (cached per word type) */
+        ck_entry local, *e = &local;
+        uint64_t h = us_hash(t->norm, t->norm_length);
+        if (t->norm_length <= CK_CACHE_WORD) {
+            e = &c->cache[h & (CK_CACHE_SLOTS - 1)];
+            if (e->hash != h || strcmp(e->word, t->norm) != 0) {
+                US_TRY(ck_fill(c, t, id, e, err));
+                e->hash = h;
+                memcpy(e->word, t->norm, t->norm_length + 1);
+            }
+        } else {
+            US_TRY(ck_fill(c, t, id, e, err));
+        }
+        unspin_lm_state after;
+        int ngl = 1;
+        float lp = unspin_lm_score_ngram(c->lm, &st, id, &after, &ngl);
+        unspin_lm_state tmp = after;
+        float lo = lp + unspin_lm_score(c->lm, &tmp, next, &tmp);
+        float uni = e->uni;
+        s.content += 1;
+        s.uni += uni;
+        s.lp += lp;
+        s.nlp += 1;
+        if (uni < CK_RARE_WORD)
+            s.rare += 1;
+        if (prev_word && ngl <= 1)
+            s.backoff += 1;
+        if (prev_word && id != UNSPIN_WORD_UNK) {
+            double g = (double)lp - (double)uni;
+            s.pmi += g > 3 ? 3 : g;
+            s.npmi += 1;
+            if (g < CK_LOW_PMI)
+                s.lowpmi += 1;
+        }
+        float lcs[CK_MAX_CANDS];
+        unspin_lm_state cst[CK_MAX_CANDS];
+        unspin_lm_score_batch(c->lm, &st, e->cand, e->ncand, lcs, cst);
+        float best = -1e30f;
+        int bestk = -1;
+        for (int k = 0; k < e->ncand; k++) {
+            /* a candidate 1000 times less probable on the left is not rescued by the right */
+            if (lcs[k] < lp - 3.0f)
+                continue;
+            float lc = lcs[k] + unspin_lm_score(c->lm, &cst[k], next, &cst[k]);
+            if (lc > best) {
+                best = lc;
+                bestk = k;
+            }
+        }
+        int raresyn = e->raresyn;
+        if (raresyn)
+            s.raresyn += 1;
+        if (bestk >= 0) {
+            double gain = (double)best - (double)lo;
+            if (gain > 0) {
+                s.gain += gain > CK_DELTA_CLIP ? CK_DELTA_CLIP : gain;
+                if (gain > s.maxgain)
+                    s.maxgain = gain > CK_DELTA_CLIP ? CK_DELTA_CLIP : gain;
+            }
+            if (gain >= CK_SPAN_MIN) {
+                s.ngain += 1;
+                const char *sug = unspin_lm_word_string(c->lm, e->cand[bestk]);
+                if (!sug)
+                    sug = "";
+                US_TRY(ck_add_span(c, t->start, t->start + t->length, gain, sug, strlen(sug), err));
+            }
+        }
+        /* topical coherence with the earlier content words of the paragraph */
+        if (c->dim > 0 && unspin_lexicon_vector(c->lex, t->norm, t->norm_length, c->vec)) {
+            if (c->ntopic >= 3) {
+                double dot = 0, nn = 0;
+                for (int d = 0; d < c->dim; d++) {
+                    dot += (double)c->vec[d] * c->topic[d];
+                    nn += (double)c->topic[d] * c->topic[d];
+                }
+                if (nn > 0) {
+                    s.cos += dot / sqrt(nn);
+                    s.ncos += 1;
+                }
+            }
+            for (int d = 0; d < c->dim; d++)
+                c->topic[d] += c->vec[d];
+            c->ntopic++;
+        }
+        st = after;
+        prev_word = 1;
+    }
+    for (size_t k = 0; k < c->nspans; k++)
+        c->spans[k].suggestion = c->pool + (uintptr_t)c->spans[k].suggestion;
+    ck_add(&c->doc, &s);
+    c->paragraphs++;
+    unspin_check_result *r = &c->res;
+    memset(r, 0, sizeof *r);
+    ck_features(&s, r->features);
+    r->p_spun = us_check_model_p(&c->m, r->features);
+    r->nwords = nwords;
+    r->ncontent = (size_t)s.content;
+    r->spans = c->spans;
+    r->nspans = c->nspans;
+    *out = r;
+    return UNSPIN_OK;
+}
