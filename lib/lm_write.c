@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct lm_order_buf {
@@ -649,14 +650,47 @@ int lm_writer_finish(lm_writer *w, const char *path, const lm_write_opts *opts, 
 #undef SECT
     L.size = pos;
 
+    /* A regular file (or a new one) is written next to its final name and
+       renamed into place when complete, so that processes that have the old
+       model mapped keep a valid mapping; other paths (/dev/null, a pipe) are
+       written directly. */
     out_file o = {0};
     o.path = path;
-    o.f = fopen(path, "wb");
-    if (!o.f)
-        return us_error(err, UNSPIN_E_IO, "%s: %s", path, strerror(errno));
+    char *tmp = NULL;
+    struct stat st;
+    if (stat(path, &st) != 0 || S_ISREG(st.st_mode)) {
+        size_t plen = strlen(path);
+        tmp = us_malloc(plen + 16);
+        if (!tmp)
+            return us_error(err, UNSPIN_E_NOMEM, "out of memory");
+        memcpy(tmp, path, plen);
+        memcpy(tmp + plen, ".tmp-XXXXXX", 12);
+        int fd = mkstemp(tmp);
+        if (fd < 0) {
+            int e = errno;
+            us_free(tmp);
+            return us_error(err, UNSPIN_E_IO, "%s: cannot create a file next to it: %s", path, strerror(e));
+        }
+        (void)fchmod(fd, 0644);
+        o.f = fdopen(fd, "wb");
+        if (!o.f) {
+            close(fd);
+            unlink(tmp);
+            us_free(tmp);
+            return us_error(err, UNSPIN_E_IO, "%s: %s", path, strerror(errno));
+        }
+    } else {
+        o.f = fopen(path, "wb");
+        if (!o.f)
+            return us_error(err, UNSPIN_E_IO, "%s: %s", path, strerror(errno));
+    }
     o.h = us_hasher_new();
     if (!o.h) {
         fclose(o.f);
+        if (tmp) {
+            unlink(tmp);
+            us_free(tmp);
+        }
         return us_error(err, UNSPIN_E_NOMEM, "out of memory");
     }
     unsigned char hdr[LM_HEADER_SIZE];
@@ -667,7 +701,7 @@ int lm_writer_finish(lm_writer *w, const char *path, const lm_write_opts *opts, 
         rc = us_error(err, UNSPIN_E_INVALID, "%s: internal error: wrote %llu bytes, planned %llu", path,
                       (unsigned long long)o.pos, (unsigned long long)L.size);
     if (rc == UNSPIN_OK && !o.failed) {
-        if (fflush(o.f) != 0 || fsync(fileno(o.f)) != 0)
+        if (fflush(o.f) != 0 || (fsync(fileno(o.f)) != 0 && errno != EINVAL)) /* EINVAL: not a file */
             o.failed = errno ? errno : EIO;
     }
     if (rc == UNSPIN_OK && !o.failed) {
@@ -681,5 +715,13 @@ int lm_writer_finish(lm_writer *w, const char *path, const lm_write_opts *opts, 
         o.failed = errno ? errno : EIO;
     if (rc == UNSPIN_OK && o.failed)
         rc = us_error(err, UNSPIN_E_IO, "%s: write error: %s", path, strerror(o.failed));
+    if (tmp) {
+        if (rc == UNSPIN_OK && rename(tmp, path) != 0)
+            rc = us_error(err, UNSPIN_E_IO, "%s: cannot rename the finished file into place: %s", path,
+                          strerror(errno));
+        if (rc != UNSPIN_OK)
+            unlink(tmp);
+        us_free(tmp);
+    }
     return rc;
 }

@@ -404,3 +404,22 @@ TEST(lm_unigram_only_and_5gram)
     CHECK_NEAR(unspin_lm_score(lm, &st, unspin_lm_eos(lm), NULL), -0.5 - 0.1 - 0.2 - 0.3 - 0.5, 1e-5);
     unspin_lm_close(lm);
 }
+
+TEST(lm_rewrite_while_open)
+{
+    /* a model rebuilt under the same name while mapped: the old mapping stays valid */
+    unspin_lm *lm = open_tiny(0);
+    if (!lm)
+        return;
+    const char *five = "\\data\\\nngram 1=1\n\\1-grams:\n-0.5 x\n\\end\\\n";
+    const char *path = tmp_path("x.arpa");
+    write_file(path, (const unsigned char *)five, strlen(five));
+    unspin_error err;
+    CHECK_EQ_INT(unspin_lm_import_arpa(path, tmp_path("tiny0.uslm"), 0, &err), UNSPIN_OK);
+    check_tiny_scores(lm, 1e-5);
+    CHECK_EQ_INT(unspin_lm_verify(lm, &err), UNSPIN_OK);
+    unspin_lm_close(lm);
+    CHECK_EQ_INT(unspin_lm_open(tmp_path("tiny0.uslm"), &lm, &err), UNSPIN_OK);
+    CHECK_EQ_INT(unspin_lm_order(lm), 1);
+    unspin_lm_close(lm);
+}
