@@ -17,7 +17,7 @@ WARN    := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
            -Wcast-qual -Wwrite-strings -Werror
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude -Ilib \
             -DUNSPIN_DATADIR='"$(DATADIR)"'
-LDLIBS  := -lutf8proc -lxxhash -lm -lpthread
+LDLIBS  := -lutf8proc -lxxhash -lz -lm -lpthread
 
 SOVER   := 0
 VERSION := $(shell sed -n 's/^#define UNSPIN_VERSION_STRING "\(.*\)"/\1/p' include/unspin.h)

@@ -492,6 +492,7 @@ typedef struct unspin_lexicon_build_opts {
     const char *morph_british;
     size_t max_embedding_words;  /* vectors kept, most frequent first; 0: 100000 */
     size_t neighbours;           /* vector neighbours linked per word; 0: 50; (size_t)-1: none */
+    float min_similarity;        /* least cosine of a linked neighbour; 0: 0.45 */
     size_t max_links;            /* candidates stored per spun entry; 0: 40 */
     size_t max_candidates;       /* candidates returned per lookup; 0: 40 */
     int no_function_words;       /* 1: leave out the built-in function-word table */
@@ -620,7 +621,7 @@ void unspin_restore_result_free(unspin_restore_result *res);
  * .uscheck file. */
 
 /* Number of paragraph features (unspin_check_result.features). */
-#define UNSPIN_CHECK_NFEATURES 12
+#define UNSPIN_CHECK_NFEATURES 15
 
 /* Check weights (.uscheck file: magic, version, feature count, XXH64 checksum). */
 typedef struct unspin_check_weights unspin_check_weights;
