@@ -119,6 +119,7 @@ struct unspin_restorer {
     char *pool; size_t npool, cappool;
     float *vecs; size_t capvecs;
     dpost *post; size_t cappost;
+    float *optp; size_t capoptp;              /* posterior of each option (after posteriors()) */
 
     /* search scratch (per sentence) */
     hlist *lists; size_t caplists;
@@ -317,6 +318,7 @@ void unspin_restorer_free(unspin_restorer *r)
     us_free(r->pool);
     us_free(r->vecs);
     us_free(r->post);
+    us_free(r->optp);
     for (size_t i = 0; i < r->caplists; i++)
         us_free(r->lists[i].h);
     us_free(r->lists);
@@ -345,8 +347,32 @@ static int name_like(const dtok *t, float rare)
     return is_capitalised(t->casing) && (t->id == UNSPIN_WORD_UNK || t->uni < rare);
 }
 
+/* Document memory key of a name: "\x01" + norm. */
+static size_t name_key(char *buf, size_t cap, const char *norm, size_t n)
+{
+    if (n + 1 > cap)
+        return 0;
+    buf[0] = 1;
+    memcpy(buf + 1, norm, n);
+    return n + 1;
+}
+
+/* Protected word tokens: never changed. Capitalised words in the middle of
+ * a sentence are names (and remembered as such for the document); at a
+ * sentence start, a capitalised word is a name when it was seen capitalised
+ * mid-sentence in the paragraph or the document, when its lower-case form is
+ * rare, or when a capitalised word follows it. */
 static void mark_protected(unspin_restorer *r)
 {
+    for (size_t p = 0; p < r->npos; p++) { /* names of this paragraph */
+        dtok *t = &r->tok[r->ptok[p]];
+        if (t->kind == UNSPIN_TOKEN_WORD && is_capitalised(t->casing) && !(t->flags & UNSPIN_TOKEN_SENT_START)) {
+            char key[256];
+            size_t kl = name_key(key, sizeof key, r->pool + t->norm_off, t->norm_len);
+            if (kl && r->opts.consistency)
+                doc_inc(r, key, kl);
+        }
+    }
     for (size_t p = 0; p < r->npos; p++) {
         dtok *t = &r->tok[r->ptok[p]];
         if (t->kind != UNSPIN_TOKEN_WORD || (t->flags & (UNSPIN_TOKEN_QUOTED | UNSPIN_TOKEN_INVALID))) {
@@ -359,23 +385,26 @@ static void mark_protected(unspin_restorer *r)
         }
         if (t->casing != UNSPIN_CASE_TITLE)
             continue;
-        int start = (t->flags & UNSPIN_TOKEN_SENT_START) != 0;
-        if (name_like(t, start ? -5.5f : -4.5f)) {
+        if (!(t->flags & UNSPIN_TOKEN_SENT_START)) {
             t->prot = 1;
             continue;
         }
-        /* a capitalised neighbour that is itself a name, or any capitalised
-         * word next to a capitalised word mid-sentence: part of a name */
-        for (int d = -1; d <= 1; d += 2) {
-            if ((d < 0 && p == 0) || (d > 0 && p + 1 >= r->npos))
-                continue;
-            const dtok *n = &r->tok[r->ptok[p + (size_t)d]];
-            if (n->kind != UNSPIN_TOKEN_WORD || !is_capitalised(n->casing))
-                continue;
-            int nstart = (n->flags & UNSPIN_TOKEN_SENT_START) != 0;
-            if (!start && (!nstart || name_like(n, -4.5f)))
-                t->prot = 1;
-            else if (start && !nstart)
+        char key[256];
+        size_t kl = name_key(key, sizeof key, r->pool + t->norm_off, t->norm_len);
+        int seen = 0;
+        for (size_t q = 0; q < r->npos && !seen; q++) {
+            const dtok *u = &r->tok[r->ptok[q]];
+            seen = q != p && u->kind == UNSPIN_TOKEN_WORD && is_capitalised(u->casing) &&
+                   !(u->flags & UNSPIN_TOKEN_SENT_START) && u->norm_len == t->norm_len &&
+                   memcmp(r->pool + u->norm_off, r->pool + t->norm_off, t->norm_len) == 0;
+        }
+        if (seen || (kl && doc_count(r, key, kl) > 0) || name_like(t, -5.0f)) {
+            t->prot = 1;
+            continue;
+        }
+        if (p + 1 < r->npos) {
+            const dtok *n = &r->tok[r->ptok[p + 1]];
+            if (n->kind == UNSPIN_TOKEN_WORD && is_capitalised(n->casing))
                 t->prot = 1;
         }
     }
@@ -885,6 +914,8 @@ static int posteriors(unspin_restorer *r, uint32_t ps, uint32_t pe, unspin_error
             continue;
         US_TRY(local_scores(r, ps, pe, b, 0, err));
         uint32_t first = r->opt_first[p];
+        for (uint32_t k = 0; k < r->opt_n[p]; k++)
+            r->optp[first + k] = (float)r->lscore[k];
         d->p_best = (float)r->lscore[(uint32_t)r->path_opt[b] - first];
         d->p_keep = (float)r->lscore[0];
         for (uint32_t k = 1; k < r->opt_n[p]; k++) {
@@ -913,6 +944,9 @@ static int decode_paragraph(unspin_restorer *r, unspin_error *err)
 {
     US_TRY(build_lattice(r, err));
     US_TRY(grow(&r->post, &r->cappost, r->npos + 1, sizeof(dpost), err));
+    US_TRY(grow(&r->optp, &r->capoptp, r->nopt + 1, sizeof(float), err));
+    for (size_t i = 0; i < r->nopt; i++)
+        r->optp[i] = r->opt[i].keep ? 1.0f : 0.0f;
     for (uint32_t ps = 0; ps < r->npos;) {
         uint32_t pe = next_sentence_end(r, ps);
         int any = 0;
@@ -1092,7 +1126,7 @@ static int cmp_alt(const void *a, const void *b)
 
 /* Add a changed span at position p (with its alternatives) and the restored text. */
 static int emit_change(unspin_restorer *r, builder *b, const char *text, uint32_t p, size_t *copied, uint32_t ps,
-                       uint32_t pe, unspin_error *err)
+                       unspin_error *err)
 {
     const dpost *d = &r->post[p];
     const dopt *o = &r->opt[d->best];
@@ -1136,13 +1170,12 @@ static int emit_change(unspin_restorer *r, builder *b, const char *text, uint32_
     s.conf = d->p_best;
     US_TRY(bpool(b, text + start, end - start, &s.spun_off, err));
     US_TRY(bpool(b, b->text + text_start, b->ntext - text_start, &s.rest_off, err));
-    /* alternatives: recompute the local posteriors of this position */
-    US_TRY(local_scores(r, ps, pe, p - ps, 0, err));
+    /* alternatives: the posteriors of this position's options */
     s.alt_first = b->nalts;
     s.nalt = 0;
     size_t base = b->nalts;
     for (uint32_t k = 0; k < r->opt_n[p]; k++) {
-        if (r->lscore[k] <= 0)
+        if (r->optp[r->opt_first[p] + k] <= 0)
             continue;
         const dopt *a = &r->opt[r->opt_first[p] + k];
         alt_tmp at;
@@ -1150,7 +1183,7 @@ static int emit_change(unspin_restorer *r, builder *b, const char *text, uint32_
             US_TRY(bpool(b, text + t0->start, t0->len, &at.text_off, err));
         else
             US_TRY(bpool(b, r->pool + a->text_off, a->text_len, &at.text_off, err));
-        at.p = r->lscore[k];
+        at.p = r->optp[r->opt_first[p] + k];
         US_TRY(grow(&b->alts, &b->capalts, b->nalts + 1, sizeof(alt_tmp), err));
         b->alts[b->nalts++] = at;
     }
@@ -1207,7 +1240,7 @@ static int build_output(unspin_restorer *r, const char *text, size_t len, builde
         }
         if (is_change(r, p)) {
             uint32_t span = r->opt[d->best].span;
-            US_TRY(emit_change(r, b, text, p, &copied, ps, pe, err));
+            US_TRY(emit_change(r, b, text, p, &copied, ps, err));
             b->ev[b->nev - 1].changed = 1;
             /* the other words of the span: evidence of the span's first word */
             for (uint32_t q = 1; q < span && p + 1 < r->npos; q++) {
