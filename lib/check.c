@@ -17,7 +17,8 @@
  *   8  version  u32 (1)
  *  12  nfeat    u32 (UNSPIN_CHECK_NFEATURES)
  *  16  checksum u64, XXH64 of the bytes from 24 to the end
- *  24  mean[nfeat], sd[nfeat], w[nfeat], bias: IEEE doubles as u64
+ *  24  two parts (short texts, paragraphs), each mean[nfeat], sd[nfeat],
+ *      w[nfeat], bias: IEEE doubles as u64
  */
 #include "check_internal.h"
 
@@ -31,13 +32,15 @@
 #define CK_MAGIC_INCOMPLETE "USCHECK~"
 #define CK_VERSION 1u
 #define CK_HEADER 24u
-#define CK_BODY ((3u * UNSPIN_CHECK_NFEATURES + 1u) * 8u)
+#define CK_PART ((3u * UNSPIN_CHECK_NFEATURES + 1u) * 8u)
+#define CK_BODY (2u * CK_PART)
 
 #define CK_MAX_CANDS 8      /* lexicon candidates scored per word */
 #define CK_DELTA_CLIP 5.0   /* log10 gains above this count as this */
 #define CK_SPAN_MIN 1.0     /* a word is reported when a candidate is 10x more probable */
 #define CK_RARE_GAP 1.5     /* "rare synonym": a candidate 30x more frequent */
 #define CK_RARE_WORD (-5.0) /* unigram log10 probability of a rare word */
+#define CK_STRONG 2.0      /* a strong gain: the candidate is 100 times more probable */
 #define CK_LOW_PMI 0.3      /* a context that barely helps: an unusual collocation */
 
 /* ------------------------------------------------------------- weights */
@@ -58,19 +61,27 @@ struct unspin_check_weights {
  *  8 share of rare content words
  *  9 log(1 + number of content words)
  * 10 mean context gain (log10 P(w|ctx) - log10 P(w)) of content words after a word
- * 11 share of those with a gain below CK_LOW_PMI */
+ * 11 share of those with a gain below CK_LOW_PMI
+ * 12 share of content words with a gain >= CK_STRONG to a more frequent candidate
+ * 13 log(1 + number of content words with a gain >= CK_STRONG)
+ * 14 mean of the three largest gains (0 for missing ones) */
 void us_check_model_default(us_check_model *m)
 {
-    static const double mean[UNSPIN_CHECK_NFEATURES] = {0.5, 1.4, 0.2, -4.4, 0.02, 0.3, 0.3, -3.0, 0.2, 1.6, 1.0, 0.4};
-    static const double sd[UNSPIN_CHECK_NFEATURES] = {0.5, 1.2, 0.25, 0.7, 0.08, 0.3, 0.1, 0.8, 0.3, 0.7, 0.8, 0.3};
-    static const double w[UNSPIN_CHECK_NFEATURES] = {0.6, 0.2, 0.2, -0.3, 0.1, 0.3, -0.2, -0.4, 0.2, 0.0, -0.5, 0.4};
-    memcpy(m->mean, mean, sizeof mean);
-    memcpy(m->sd, sd, sizeof sd);
-    memcpy(m->w, w, sizeof w);
-    m->bias = 0.0;
+    static const double mean[UNSPIN_CHECK_NFEATURES] = {0.5, 1.4, 0.2, -4.4, 0.02, 0.3, 0.3, -3.0, 0.2, 1.6, 1.0, 0.4,
+                                                        0.1, 0.5, 1.0};
+    static const double sd[UNSPIN_CHECK_NFEATURES] = {0.5, 1.2, 0.25, 0.7, 0.08, 0.3, 0.1, 0.8, 0.3, 0.7, 0.8, 0.3,
+                                                      0.15, 0.5, 1.0};
+    static const double w[UNSPIN_CHECK_NFEATURES] = {0.6, 0.2, 0.2, -0.3, 0.1, 0.3, -0.2, -0.4, 0.2, 0.0, -0.5, 0.4,
+                                                     0.3, 0.3, 0.3};
+    for (int k = 0; k < 2; k++) {
+        memcpy(m->part[k].mean, mean, sizeof mean);
+        memcpy(m->part[k].sd, sd, sizeof sd);
+        memcpy(m->part[k].w, w, sizeof w);
+        m->part[k].bias = 0.0;
+    }
 }
 
-double us_check_model_p(const us_check_model *m, const double *f)
+double us_check_part_p(const us_check_part *m, const double *f)
 {
     double z = m->bias;
     for (int i = 0; i < UNSPIN_CHECK_NFEATURES; i++)
@@ -95,24 +106,28 @@ static double bitsd(uint64_t u)
     return d;
 }
 
-int us_check_model_write(const us_check_model *m, const char *path, unspin_error *err)
+int us_check_model_write(const us_check_model *mod, const char *path, unspin_error *err)
 {
     unsigned char buf[CK_HEADER + CK_BODY];
-    unsigned char *b = buf + CK_HEADER;
-    for (int i = 0; i < UNSPIN_CHECK_NFEATURES; i++) {
-        if (!isfinite(m->mean[i]) || !isfinite(m->w[i]) || !(m->sd[i] > 0) || !isfinite(m->sd[i]))
-            return us_error(err, UNSPIN_E_INVALID, "%s: feature %d: weight, mean or sd not usable", path, i);
-        us_store64(b + 8u * (unsigned)i, dbits(m->mean[i]));
-        us_store64(b + 8u * (unsigned)(UNSPIN_CHECK_NFEATURES + i), dbits(m->sd[i]));
-        us_store64(b + 8u * (unsigned)(2 * UNSPIN_CHECK_NFEATURES + i), dbits(m->w[i]));
+    for (unsigned k = 0; k < 2; k++) {
+        const us_check_part *m = &mod->part[k];
+        unsigned char *b = buf + CK_HEADER + k * CK_PART;
+        for (int i = 0; i < UNSPIN_CHECK_NFEATURES; i++) {
+            if (!isfinite(m->mean[i]) || !isfinite(m->w[i]) || !(m->sd[i] > 0) || !isfinite(m->sd[i]))
+                return us_error(err, UNSPIN_E_INVALID, "%s: part %u, feature %d: weight, mean or sd not usable", path,
+                                k, i);
+            us_store64(b + 8u * (unsigned)i, dbits(m->mean[i]));
+            us_store64(b + 8u * (unsigned)(UNSPIN_CHECK_NFEATURES + i), dbits(m->sd[i]));
+            us_store64(b + 8u * (unsigned)(2 * UNSPIN_CHECK_NFEATURES + i), dbits(m->w[i]));
+        }
+        if (!isfinite(m->bias))
+            return us_error(err, UNSPIN_E_INVALID, "%s: part %u: bias is not finite", path, k);
+        us_store64(b + 8u * 3u * UNSPIN_CHECK_NFEATURES, dbits(m->bias));
     }
-    if (!isfinite(m->bias))
-        return us_error(err, UNSPIN_E_INVALID, "%s: bias is not finite", path);
-    us_store64(b + 8u * 3u * UNSPIN_CHECK_NFEATURES, dbits(m->bias));
     memcpy(buf, CK_MAGIC_INCOMPLETE, 8);
     us_store32(buf + 8, CK_VERSION);
     us_store32(buf + 12, UNSPIN_CHECK_NFEATURES);
-    us_store64(buf + 16, us_checksum(b, CK_BODY));
+    us_store64(buf + 16, us_checksum(buf + CK_HEADER, CK_BODY));
     FILE *f = fopen(path, "wb");
     if (!f)
         return us_error(err, UNSPIN_E_IO, "%s: cannot create: %s", path, strerror(errno));
@@ -155,18 +170,20 @@ int unspin_check_weights_open(const char *path, unspin_check_weights **out, unsp
         if (!w)
             rc = us_error(err, UNSPIN_E_NOMEM, "%s: out of memory", path);
     }
-    if (rc == UNSPIN_OK) {
-        const unsigned char *b = d + CK_HEADER;
+    for (unsigned k = 0; k < 2 && rc == UNSPIN_OK; k++) {
+        us_check_part *m = &w->m.part[k];
+        const unsigned char *b = d + CK_HEADER + k * CK_PART;
         for (int i = 0; i < UNSPIN_CHECK_NFEATURES && rc == UNSPIN_OK; i++) {
-            w->m.mean[i] = bitsd(us_load64(b + 8u * (unsigned)i));
-            w->m.sd[i] = bitsd(us_load64(b + 8u * (unsigned)(UNSPIN_CHECK_NFEATURES + i)));
-            w->m.w[i] = bitsd(us_load64(b + 8u * (unsigned)(2 * UNSPIN_CHECK_NFEATURES + i)));
-            if (!isfinite(w->m.mean[i]) || !isfinite(w->m.w[i]) || !isfinite(w->m.sd[i]) || !(w->m.sd[i] > 0))
-                rc = us_error(err, UNSPIN_E_FORMAT, "%s: feature %d: value out of range", path, i);
+            m->mean[i] = bitsd(us_load64(b + 8u * (unsigned)i));
+            m->sd[i] = bitsd(us_load64(b + 8u * (unsigned)(UNSPIN_CHECK_NFEATURES + i)));
+            m->w[i] = bitsd(us_load64(b + 8u * (unsigned)(2 * UNSPIN_CHECK_NFEATURES + i)));
+            if (!isfinite(m->mean[i]) || !isfinite(m->w[i]) || !isfinite(m->sd[i]) || !(m->sd[i] > 0))
+                rc = us_error(err, UNSPIN_E_FORMAT, "%s: offset %u: part %u, feature %d: value out of range", path,
+                              CK_HEADER + k * CK_PART + 8u * (unsigned)i, k, i);
         }
-        w->m.bias = bitsd(us_load64(b + 8u * 3u * UNSPIN_CHECK_NFEATURES));
-        if (rc == UNSPIN_OK && !isfinite(w->m.bias))
-            rc = us_error(err, UNSPIN_E_FORMAT, "%s: bias out of range", path);
+        m->bias = bitsd(us_load64(b + 8u * 3u * UNSPIN_CHECK_NFEATURES));
+        if (rc == UNSPIN_OK && !isfinite(m->bias))
+            rc = us_error(err, UNSPIN_E_FORMAT, "%s: part %u: bias out of range", path, k);
     }
     us_map_close(&map);
     if (rc != UNSPIN_OK) {
@@ -194,6 +211,9 @@ typedef struct ck_sums {
     double rare;
     double pmi, npmi;  /* context gain log10 P(w|ctx) - log10 P(w) of content words after a word */
     double lowpmi;     /* ... of which below CK_LOW_PMI */
+    double strong;     /* gain >= CK_STRONG to a more frequent candidate */
+    double nstrong;    /* gain >= CK_STRONG */
+    double top[3];     /* the three largest clipped gains, largest first */
 } ck_sums;
 
 struct unspin_checker {
@@ -228,6 +248,7 @@ typedef struct ck_entry {
     uint8_t raresyn;               /* a synonym candidate CK_RARE_GAP more frequent */
     float uni;                     /* unigram log10 P of the word */
     unspin_word cand[CK_MAX_CANDS]; /* single-word candidates known to the LM */
+    float cuni[CK_MAX_CANDS];       /* their unigram log10 P */
 } ck_entry;
 
 /* Function words: not scored as content words (their swaps still show in
@@ -346,6 +367,23 @@ static void ck_features(const ck_sums *s, double *f)
     f[9] = log1p(s->content);
     f[10] = s->npmi > 0 ? s->pmi / s->npmi : 1.0;
     f[11] = s->npmi > 0 ? s->lowpmi / s->npmi : 0.4;
+    f[12] = s->strong / n;
+    f[13] = log1p(s->nstrong);
+    f[14] = (s->top[0] + s->top[1] + s->top[2]) / 3;
+}
+
+static void ck_top(double *top, double g)
+{
+    if (g > top[0]) {
+        top[2] = top[1];
+        top[1] = top[0];
+        top[0] = g;
+    } else if (g > top[1]) {
+        top[2] = top[1];
+        top[1] = g;
+    } else if (g > top[2]) {
+        top[2] = g;
+    }
 }
 
 static void ck_add(ck_sums *a, const ck_sums *b)
@@ -365,6 +403,10 @@ static void ck_add(ck_sums *a, const ck_sums *b)
     a->pmi += b->pmi;
     a->npmi += b->npmi;
     a->lowpmi += b->lowpmi;
+    a->strong += b->strong;
+    a->nstrong += b->nstrong;
+    for (int i = 0; i < 3; i++)
+        ck_top(a->top, b->top[i]);
     a->maxgain = mg;
 }
 
@@ -376,7 +418,7 @@ double unspin_check_document(const unspin_checker *c, size_t *paragraphs)
         return 0.5;
     double f[UNSPIN_CHECK_NFEATURES];
     ck_features(&c->doc, f);
-    return us_check_model_p(&c->m, f);
+    return us_check_part_p(&c->m.part[us_check_part_of(c->doc.content)], f);
 }
 
 static int ck_add_span(unspin_checker *c, size_t start, size_t end, double score, const char *sugg, size_t slen,
@@ -420,9 +462,10 @@ static int ck_fill(unspin_checker *c, const unspin_token *t, unspin_word id, ck_
         unspin_word cid = unspin_lm_word(c->lm, cd->text, cd->text_length);
         if (cid == UNSPIN_WORD_UNK)
             continue;
+        float cu = unspin_lm_score(c->lm, &c->null, cid, &tmp);
+        e->cuni[e->ncand] = cu;
         e->cand[e->ncand++] = cid;
-        if ((cd->relations & UNSPIN_REL_SYNONYM) &&
-            unspin_lm_score(c->lm, &c->null, cid, &tmp) >= uni + CK_RARE_GAP)
+        if ((cd->relations & UNSPIN_REL_SYNONYM) && cu >= uni + CK_RARE_GAP)
             e->raresyn = 1;
     }
     return UNSPIN_OK;
@@ -537,6 +580,13 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
                 if (gain > s.maxgain)
                     s.maxgain = gain > CK_DELTA_CLIP ? CK_DELTA_CLIP : gain;
             }
+            if (gain > 0)
+                ck_top(s.top, gain > CK_DELTA_CLIP ? CK_DELTA_CLIP : gain);
+            if (gain >= CK_STRONG) {
+                s.nstrong += 1;
+                if (e->cuni[bestk] > uni)
+                    s.strong += 1;
+            }
             if (gain >= CK_SPAN_MIN) {
                 s.ngain += 1;
                 const char *sug = unspin_lm_word_string(c->lm, e->cand[bestk]);
@@ -572,7 +622,7 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
     unspin_check_result *r = &c->res;
     memset(r, 0, sizeof *r);
     ck_features(&s, r->features);
-    r->p_spun = us_check_model_p(&c->m, r->features);
+    r->p_spun = us_check_part_p(&c->m.part[us_check_part_of(s.content)], r->features);
     r->nwords = nwords;
     r->ncontent = (size_t)s.content;
     r->spans = c->spans;

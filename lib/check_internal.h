@@ -9,12 +9,22 @@
 
 /* Logistic model over standardised features:
  * p = 1 / (1 + exp(-(bias + sum_i w[i] * (f[i] - mean[i]) / sd[i]))). */
-typedef struct us_check_model {
+typedef struct us_check_part {
     double mean[UNSPIN_CHECK_NFEATURES];
     double sd[UNSPIN_CHECK_NFEATURES];
     double w[UNSPIN_CHECK_NFEATURES];
     double bias;
+} us_check_part;
+
+/* Two parts: part[0] for short texts (phrases: at most US_CHECK_SHORT
+ * content words), part[1] for paragraphs. */
+#define US_CHECK_SHORT 4
+typedef struct us_check_model {
+    us_check_part part[2];
 } us_check_model;
+
+/*! us_check_part_of() : @return the part (0 or 1) for a text with `ncontent` content words. */
+static inline int us_check_part_of(double ncontent) { return ncontent > US_CHECK_SHORT; }
 
 /*! us_check_model_default() : the built-in, hand-set weights (no file). */
 US_INTERNAL void us_check_model_default(us_check_model *m);
@@ -25,7 +35,7 @@ US_INTERNAL void us_check_model_default(us_check_model *m);
  * @return UNSPIN_OK, UNSPIN_E_INVALID (non-finite value, sd <= 0) or UNSPIN_E_IO. */
 US_INTERNAL int us_check_model_write(const us_check_model *m, const char *path, unspin_error *err);
 
-/*! us_check_model_p() : the model's probability for a feature vector. */
-US_INTERNAL double us_check_model_p(const us_check_model *m, const double *f);
+/*! us_check_part_p() : a part's probability for a feature vector. */
+US_INTERNAL double us_check_part_p(const us_check_part *m, const double *f);
 
 #endif

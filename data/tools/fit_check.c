@@ -11,7 +11,8 @@
  * look like. Every line with at least one content word is an example
  * (spun: 1, clean: 0). The features come from unspin_check_paragraph();
  * they are standardised and a logistic regression is fitted by Newton's
- * method with a small L2 penalty on 4/5 of the examples; the other 1/5 gives
+ * method with a small L2 penalty on 4/5 of the examples, separately for
+ * short texts (at most US_CHECK_SHORT content words) and paragraphs; the other 1/5 gives
  * the held-out AUC and the reliability table printed on stderr. The final
  * weights are refitted on all examples and written to OUT.
  */
@@ -30,6 +31,7 @@ typedef struct {
     double f[NF];
     int y;
     int frag;
+    int part; /* us_check_part_of(ncontent) */
 } example;
 
 static example *ex;
@@ -58,6 +60,7 @@ static void add_text(unspin_checker *ck, const char *s, size_t len, int y, int f
     memcpy(ex[nex].f, r->features, sizeof ex[nex].f);
     ex[nex].y = y;
     ex[nex].frag = frag;
+    ex[nex].part = us_check_part_of((double)r->ncontent);
     nex++;
 }
 
@@ -114,25 +117,29 @@ static void read_fragments(unspin_checker *ck, const char *path, size_t max_line
 static double sigm(double z) { return 1.0 / (1.0 + exp(-z)); }
 
 /* z-scored features with a leading 1 */
-static void xrow(const us_check_model *m, const example *e, double *x)
+static void xrow(const us_check_part *m, const example *e, double *x)
 {
     x[0] = 1;
     for (int i = 0; i < NF; i++)
         x[i + 1] = (e->f[i] - m->mean[i]) / m->sd[i];
 }
 
-/* Fit on examples whose index % 5 != skip (skip < 0: all). */
-static void fit(us_check_model *m, int skip, double l2)
+/* Fit a part on its examples whose index % 5 != skip (skip < 0: all). */
+static void fit(us_check_part *m, int part, int skip, double l2)
 {
     double sum[NF] = {0}, sq[NF] = {0}, n = 0;
     for (size_t k = 0; k < nex; k++) {
-        if ((int)(k % 5) == skip)
+        if ((int)(k % 5) == skip || ex[k].part != part)
             continue;
         for (int i = 0; i < NF; i++) {
             sum[i] += ex[k].f[i];
             sq[i] += ex[k].f[i] * ex[k].f[i];
         }
         n++;
+    }
+    if (n < 1) {
+        fprintf(stderr, "fit_check: no examples for part %d: keeping the built-in weights\n", part);
+        return;
     }
     for (int i = 0; i < NF; i++) {
         m->mean[i] = sum[i] / n;
@@ -144,7 +151,7 @@ static void fit(us_check_model *m, int skip, double l2)
         double g[NP] = {0}, h[NP][NP];
         memset(h, 0, sizeof h);
         for (size_t k = 0; k < nex; k++) {
-            if ((int)(k % 5) == skip)
+            if ((int)(k % 5) == skip || ex[k].part != part)
                 continue;
             double x[NP];
             xrow(m, &ex[k], x);
@@ -220,7 +227,7 @@ static void report(const us_check_model *m, int frag)
         die("out of memory", "");
     for (size_t k = 0; k < nex; k++)
         if (k % 5 == 0 && ex[k].frag == frag) {
-            py[n][0] = us_check_model_p(m, ex[k].f);
+            py[n][0] = us_check_part_p(&m->part[ex[k].part], ex[k].f);
             py[n][1] = ex[k].y;
             n++;
         }
@@ -331,15 +338,23 @@ int main(int argc, char **argv)
         ex[j] = t;
     }
     us_check_model m;
-    fit(&m, 0, 1e-4);
+    us_check_model_default(&m);
+    for (int part = 0; part < 2; part++)
+        fit(&m.part[part], part, 0, 1e-4);
     report(&m, 0);
     if (frags)
         report(&m, 1);
-    fit(&m, -1, 1e-4);
-    fprintf(stderr, "fit_check: %zu examples; bias %.3f; weights:", nex, m.bias);
-    for (int i = 0; i < NF; i++)
-        fprintf(stderr, " %.3f", m.w[i]);
-    fputc('\n', stderr);
+    for (int part = 0; part < 2; part++) {
+        fit(&m.part[part], part, -1, 1e-4);
+        size_t np = 0;
+        for (size_t k = 0; k < nex; k++)
+            np += ex[k].part == part;
+        fprintf(stderr, "fit_check: part %d (%s): %zu examples; bias %.3f; weights:", part,
+                part ? "paragraphs" : "short texts", np, m.part[part].bias);
+        for (int i = 0; i < NF; i++)
+            fprintf(stderr, " %.3f", m.part[part].w[i]);
+        fputc('\n', stderr);
+    }
     if (us_check_model_write(&m, outp, &err) != UNSPIN_OK)
         die(err.message, "");
     unspin_checker_free(ck);

@@ -342,6 +342,8 @@ static const char *const numwords[][2] = {
     {"twenty", "20"}, {"thirty", "30"}, {"fifty", "50"}, {"hundred", "100"},
 };
 
+static const size_t nstopwords = US_ARRAY_LEN(stopwords);
+
 static int in_list(const char *const *list, size_t n, const char *w)
 {
     for (size_t i = 0; i < n; i++)
@@ -359,9 +361,51 @@ typedef struct {
     FILE *log, *frag;
     unsigned long lineno;
     unsigned long words, changed;
-    uint32_t *cands;
-    size_t ncands_cap;
+    /* the current run of adjacent content words, for --fragments */
+    struct { char orig[64], spun[128]; int changed; } win[16];
+    size_t nwin;
 } spinner;
+
+/* Write the run's windows of 2 and 3 words that hold a change, then start a
+ * new run: short spun phrases of content words ("covered layer") against
+ * their originals, like tortured phrases. */
+static void frag_flush(spinner *sp)
+{
+    if (sp->frag) {
+        for (size_t len = 2; len <= 3; len++)
+            for (size_t i = 0; i + len <= sp->nwin; i++) {
+                int ch = 0;
+                for (size_t k = i; k < i + len; k++)
+                    ch |= sp->win[k].changed;
+                if (!ch)
+                    continue;
+                for (size_t k = i; k < i + len; k++)
+                    fprintf(sp->frag, "%s%s", k > i ? " " : "", sp->win[k].spun);
+                fputc('\t', sp->frag);
+                for (size_t k = i; k < i + len; k++)
+                    fprintf(sp->frag, "%s%s", k > i ? " " : "", sp->win[k].orig);
+                fputc('\n', sp->frag);
+            }
+    }
+    sp->nwin = 0;
+}
+
+/* Add a word token to the run (rep: its replacement, NULL if unchanged);
+ * function words, names and quoted words end the run. */
+static void frag_word(spinner *sp, const unspin_token *t, const char *w, int skip, const char *rep)
+{
+    if (!sp->frag)
+        return;
+    if (skip || in_list(stopwords, nstopwords, w) || t->norm_length >= 64 || (rep && strlen(rep) >= 128) ||
+        sp->nwin == US_ARRAY_LEN(sp->win)) {
+        frag_flush(sp);
+        return;
+    }
+    strcpy(sp->win[sp->nwin].orig, w);
+    strcpy(sp->win[sp->nwin].spun, rep ? rep : w);
+    sp->win[sp->nwin].changed = rep != NULL;
+    sp->nwin++;
+}
 
 typedef struct {
     char *s;
@@ -443,13 +487,15 @@ static int spin_line(spinner *sp, unspin_tokenizer *tk, const char *line, size_t
         fprintf(stderr, "spinsim: %s\n", err.message);
         return -1;
     }
-    /* copy the tokens' norms: the phrase lookahead needs them together */
     char rep[512];
+    sp->nwin = 0;
     for (size_t i = 0; i < nt; i++) {
         const unspin_token *t = &toks[i];
         const char *text = line + t->start;
         if (t->kind != UNSPIN_TOKEN_WORD) {
             sb_add(out, text, t->length);
+            if (!(t->kind == UNSPIN_TOKEN_SPACE && t->length == 1 && !(t->flags & UNSPIN_TOKEN_NEWLINE)))
+                frag_flush(sp);
             continue;
         }
         sp->words++;
@@ -458,6 +504,7 @@ static int spin_line(spinner *sp, unspin_tokenizer *tk, const char *line, size_t
         int sent = (t->flags & UNSPIN_TOKEN_SENT_START) != 0;
         int casing_ok = t->casing == UNSPIN_CASE_LOWER || (t->casing == UNSPIN_CASE_TITLE && sent);
         const char *replaced = NULL;
+        int phrase = 0;
         size_t consumed = 1; /* word tokens (with the spaces between) replaced */
         if (!quoted && casing_ok) {
             /* contractions */
@@ -526,6 +573,7 @@ static int spin_line(spinner *sp, unspin_tokenizer *tk, const char *line, size_t
                 consumed = j - i;
                 if (sp->frag)
                     fprintf(sp->frag, "%s\t%.*s\n", s, (int)kl, key);
+                phrase = 1;
             }
             /* function-word swaps and content words */
             if (!replaced) {
@@ -544,24 +592,18 @@ static int spin_line(spinner *sp, unspin_tokenizer *tk, const char *line, size_t
                 if (!fw && !in_list(stopwords, US_ARRAY_LEN(stopwords), w) && t->norm_length > 2 &&
                     rnd01() < sp->rate && pick_synonym(sp, w, t->norm_length, rep, sizeof rep)) {
                     replaced = rep;
-                    if (sp->frag) {
-                        /* a short fragment: the word and its next word, spun vs original */
-                        size_t j = i + 1;
-                        while (j < nt && toks[j].kind == UNSPIN_TOKEN_SPACE)
-                            j++;
-                        if (j < nt && toks[j].kind == UNSPIN_TOKEN_WORD && toks[j].casing == UNSPIN_CASE_LOWER)
-                            fprintf(sp->frag, "%s %s\t%s %s\n", rep, toks[j].norm, w, toks[j].norm);
-                        else if (i > 0 && toks[i - 1].kind == UNSPIN_TOKEN_SPACE && i > 1 &&
-                                 toks[i - 2].kind == UNSPIN_TOKEN_WORD && toks[i - 2].casing == UNSPIN_CASE_LOWER)
-                            fprintf(sp->frag, "%s %s\t%s %s\n", toks[i - 2].norm, rep, toks[i - 2].norm, w);
-                    }
                 }
             }
         }
         if (!replaced) {
             sb_add(out, text, t->length);
+            frag_word(sp, t, w, quoted || !casing_ok, NULL);
             continue;
         }
+        if (!phrase)
+            frag_word(sp, t, w, 0, replaced);
+        else
+            frag_flush(sp);
         sp->changed++;
         if (sp->log) {
             const unspin_token *last = &toks[i + consumed - 1];
@@ -571,6 +613,7 @@ static int spin_line(spinner *sp, unspin_tokenizer *tk, const char *line, size_t
         add_cased(out, replaced, t->casing == UNSPIN_CASE_TITLE ? UNSPIN_CASE_TITLE : UNSPIN_CASE_LOWER);
         i += consumed - 1;
     }
+    frag_flush(sp);
     return 0;
 }
 

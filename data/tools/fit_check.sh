@@ -1,0 +1,42 @@
+#!/bin/sh
+# data/tools/fit_check.sh - fit the weights of `unspin check` (models/default.uscheck)
+# on simulated spinning of held-out text. Called by data/build-models.sh:
+#
+#   sh data/tools/fit_check.sh [MODELS_DIR [CACHE_DIR]]
+#
+# Needs models/default.uslm, models/default.uslex, build/tools/spinsim and
+# build/tools/fit_check (`make tools`), MyThes, Aiksaurus and WordNet from
+# data/fetch.sh. Fitting text: the first half of the pseudo-paragraphs
+# (consecutive lines joined to >= 25 words) of general.heldout.txt and of
+# technical.heldout.txt; the second half of general.heldout.txt is left for
+# tests/eval/eval_check.sh. Deterministic (fixed seeds).
+set -eu
+cd "$(dirname "$0")/../.."
+M=${1:-models}
+CACHE=${2:-${UNSPIN_CACHE:-.cache}}
+T=$CACHE/text
+D=$CACHE/deb
+W=$(mktemp -d "${TMPDIR:-/tmp}/fitcheck.XXXXXX")
+trap 'rm -rf "$W"' EXIT INT TERM
+
+SPIN="build/tools/spinsim --mythes $D/mythes-en-us/usr/share/mythes/th_en_US_v2.dat
+      --aiksaurus $D/libaiksaurus-1.2-data/usr/share/aiksaurus --wordnet $D/wordnet-base/usr/share/wordnet"
+
+# paragraphs FILE: consecutive lines joined until they hold >= 25 words
+paragraphs() { awk '{b = b (b == "" ? "" : " ") $0; n += NF; if (n >= 25) { print b; b = ""; n = 0 } } END { if (b != "") print b }' "$1"; }
+# first_half / second_half of a file's lines
+first_half() { n=$(wc -l <"$1"); head -n $((n / 2)) "$1"; }
+
+: >"$W/clean"
+for dom in general technical; do
+    paragraphs "$T/$dom.heldout.txt" >"$W/$dom.para"
+    first_half "$W/$dom.para" >>"$W/clean"
+done
+# spin at two rates (light and heavy spinning), each with short fragments
+$SPIN --rate 0.15 --seed 101 --fragments "$W/frag1" <"$W/clean" >"$W/spun1"
+$SPIN --rate 0.3 --seed 202 --fragments "$W/frag2" <"$W/clean" >"$W/spun2"
+cat "$W/spun1" "$W/spun2" >"$W/spun"
+cat "$W/clean" "$W/clean" >"$W/clean2"
+cat "$W/frag1" "$W/frag2" >"$W/frag"
+build/tools/fit_check -m "$M/default.uslm" -l "$M/default.uslex" -o "$M/default.uscheck" \
+    --spun "$W/spun" --clean "$W/clean2" --fragments "$W/frag"

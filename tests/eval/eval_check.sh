@@ -1,0 +1,83 @@
+#!/bin/sh
+# tests/eval/eval_check.sh - evaluation of `unspin check` (called by `make eval`).
+#
+# (a) When ../shared/eval exists (next to the repository): ROC AUC of the
+#     tortured phrases (tortured-dev.in.txt, one phrase a line) against their
+#     expected originals, and of the spun news paragraphs
+#     (news-spun-1.dev.txt) against the original ones (.dev.orig.txt),
+#     computed by that folder's score.py. Measuring only: nothing learned
+#     from these files goes into code or fitted data.
+# (b) Always: a simulated benchmark. The second half of the pseudo-paragraphs
+#     of .cache/text/general.heldout.txt (lines joined to >= 25 words; the
+#     first half is used by data/tools/fit_check.sh for fitting) is spun by
+#     build/tools/spinsim (rate 0.2, seed 4242); paragraph AUC of the changed
+#     paragraphs against the clean ones, the reliability table (predicted
+#     probability bins against the observed share of spun paragraphs) and
+#     the speed in MB/s.
+# Environment: UNSPIN (binary, default ./unspin), EVAL_OUT (default
+# build/eval/check), EVAL_PARAGRAPHS (default 1000), UNSPIN_CACHE.
+set -eu
+cd "$(dirname "$0")/../.."
+U=${UNSPIN:-./unspin}
+OUT=${EVAL_OUT:-build/eval/check}
+NPARA=${EVAL_PARAGRAPHS:-1000}
+CACHE=${UNSPIN_CACHE:-.cache}
+SHARED=../shared/eval
+PY=tests/eval/check_auc.py
+mkdir -p "$OUT"
+
+# check_json IN OUT: run check, accept exit 0 (spun) and 1 (not spun)
+check_json() {
+    rc=0
+    $U check --json "$1" >"$2" || rc=$?
+    if [ "$rc" -gt 1 ]; then echo "eval_check: unspin check failed on $1 (exit $rc)" >&2; exit 1; fi
+}
+
+echo "== unspin check =="
+if [ -d "$SHARED" ]; then
+    check_json "$SHARED/tortured-dev.in.txt" "$OUT/tortured.json"
+    check_json "$SHARED/tortured-dev.expected.txt" "$OUT/expected.json"
+    python3 "$PY" scores "$OUT/tortured.json" >"$OUT/tortured.scores"
+    python3 "$PY" scores "$OUT/expected.json" >"$OUT/expected.scores"
+    printf 'tortured phrases vs expected, AUC: '
+    python3 "$SHARED/score.py" auc "$OUT/tortured.scores" "$OUT/expected.scores" | tail -n 1
+    check_json "$SHARED/news-spun-1.dev.txt" "$OUT/news-spun.json"
+    check_json "$SHARED/news-spun-1.dev.orig.txt" "$OUT/news-orig.json"
+    python3 "$PY" scores "$OUT/news-spun.json" >"$OUT/news-spun.scores"
+    python3 "$PY" scores "$OUT/news-orig.json" >"$OUT/news-orig.scores"
+    printf 'news paragraphs spun vs original, AUC: '
+    python3 "$SHARED/score.py" auc "$OUT/news-spun.scores" "$OUT/news-orig.scores" | tail -n 1
+    printf 'news document p_spun: spun %s, original %s\n' \
+        "$(grep '"document"' "$OUT/news-spun.json" | sed 's/.*"p_spun":\([0-9.]*\).*/\1/')" \
+        "$(grep '"document"' "$OUT/news-orig.json" | sed 's/.*"p_spun":\([0-9.]*\).*/\1/')"
+else
+    echo "($SHARED not found: skipping the tortured-phrase and news figures)"
+fi
+
+# (b) simulated benchmark
+D=$CACHE/deb
+HELD=$CACHE/text/general.heldout.txt
+if [ ! -x build/tools/spinsim ] || [ ! -f "$HELD" ] || [ ! -f "$D/mythes-en-us/usr/share/mythes/th_en_US_v2.dat" ]; then
+    echo "simulated benchmark skipped (needs build/tools/spinsim, $HELD and MyThes: make tools; sh data/fetch.sh)"
+    exit 0
+fi
+awk '{b = b (b == "" ? "" : " ") $0; n += NF; if (n >= 25) { print b; b = ""; n = 0 } } END { if (b != "") print b }' \
+    "$HELD" >"$OUT/para.all"
+n=$(wc -l <"$OUT/para.all")
+tail -n $((n - n / 2)) "$OUT/para.all" | head -n "$NPARA" >"$OUT/sim.clean"
+build/tools/spinsim --mythes "$D/mythes-en-us/usr/share/mythes/th_en_US_v2.dat" \
+    --aiksaurus "$D/libaiksaurus-1.2-data/usr/share/aiksaurus" --wordnet "$D/wordnet-base/usr/share/wordnet" \
+    --rate 0.2 --seed 4242 <"$OUT/sim.clean" >"$OUT/sim.spun.all" 2>"$OUT/spinsim.log"
+# spun side: only the paragraphs the spinner changed
+paste -d '\036' "$OUT/sim.spun.all" "$OUT/sim.clean" | awk -F '\036' '$1 != $2 { print $1 }' >"$OUT/sim.spun"
+check_json "$OUT/sim.spun" "$OUT/sim-spun.json"
+start=$(date +%s.%N)
+check_json "$OUT/sim.clean" "$OUT/sim-clean.json"
+end=$(date +%s.%N)
+bytes=$(wc -c <"$OUT/sim.clean")
+echo "simulated ($(cat "$OUT/spinsim.log" | sed 's/^spinsim: //')):"
+printf '  paragraphs spun vs clean (%s vs %s), AUC: ' "$(wc -l <"$OUT/sim.spun")" "$(wc -l <"$OUT/sim.clean")"
+python3 "$PY" auc "$OUT/sim-spun.json" "$OUT/sim-clean.json"
+echo "  reliability (all paragraphs of both sides):"
+python3 "$PY" reliability "$OUT/sim-spun.json" "$OUT/sim-clean.json" | sed 's/^/    /'
+awk -v b="$bytes" -v s="$start" -v e="$end" 'BEGIN { printf "  speed: %.2f MB/s (%d bytes in %.2f s, model loading included)\n", b / 1e6 / (e - s), b, e - s }'

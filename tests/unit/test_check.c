@@ -1,0 +1,210 @@
+/* test_check.c - the spun-text detector on a fixture LM and thesaurus
+ * (tests/data/restore.arpa, restore-thes.dat), and the .uscheck format. */
+#include "check_internal.h"
+#include "test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct ck_fixture {
+    unspin_lm *lm;
+    unspin_lexicon *lex;
+    unspin_checker *ck;
+} ck_fixture;
+
+static int ck_open(ck_fixture *f, const unspin_check_weights *w)
+{
+    memset(f, 0, sizeof *f);
+    char lm_path[1024], lex_path[1024], arpa[1024], thes[1024];
+    snprintf(lm_path, sizeof lm_path, "%s/check.uslm", test_tmpdir());
+    snprintf(lex_path, sizeof lex_path, "%s/check.uslex", test_tmpdir());
+    snprintf(arpa, sizeof arpa, "%s", test_data("restore.arpa"));
+    snprintf(thes, sizeof thes, "%s", test_data("restore-thes.dat"));
+    unspin_error err;
+    if (unspin_lm_import_arpa(arpa, lm_path, 0, &err) != UNSPIN_OK) {
+        test_fail(__FILE__, __LINE__, "import: %s", err.message);
+        return -1;
+    }
+    unspin_lexicon_build_opts lo;
+    memset(&lo, 0, sizeof lo);
+    lo.mythes_file = thes;
+    lo.no_function_words = 1;
+    if (unspin_lexicon_build(&lo, lex_path, &err) != UNSPIN_OK) {
+        test_fail(__FILE__, __LINE__, "lexicon: %s", err.message);
+        return -1;
+    }
+    if (unspin_lm_open(lm_path, &f->lm, &err) != UNSPIN_OK || unspin_lexicon_open(lex_path, &f->lex, &err) != UNSPIN_OK ||
+        unspin_checker_create(f->lm, f->lex, w, &f->ck, &err) != UNSPIN_OK) {
+        test_fail(__FILE__, __LINE__, "open: %s", err.message);
+        return -1;
+    }
+    return 0;
+}
+
+static void ck_close(ck_fixture *f)
+{
+    unspin_checker_free(f->ck);
+    unspin_lexicon_close(f->lex);
+    unspin_lm_close(f->lm);
+}
+
+static const unspin_check_result *ck_run(ck_fixture *f, const char *s)
+{
+    const unspin_check_result *r = NULL;
+    unspin_error err;
+    if (unspin_check_paragraph(f->ck, s, strlen(s), &r, &err) != UNSPIN_OK)
+        test_fail(__FILE__, __LINE__, "check: %s", err.message);
+    return r;
+}
+
+TEST(check_spun_word_scores_higher)
+{
+    ck_fixture f;
+    if (ck_open(&f, NULL) < 0)
+        return;
+    const unspin_check_result *r = ck_run(&f, "He mentioned that it rained.");
+    CHECK(r != NULL);
+    if (!r)
+        goto out;
+    double p_spun = r->p_spun;
+    CHECK_EQ_INT(r->nwords, 5);
+    CHECK(r->ncontent >= 1);
+    CHECK_EQ_INT(r->nspans, 1);
+    if (r->nspans == 1) {
+        CHECK_EQ_INT(r->spans[0].start, 3);
+        CHECK_EQ_INT(r->spans[0].end, 12);
+        CHECK_STR(r->spans[0].suggestion, "said");
+        CHECK(r->spans[0].score >= 1.0);
+    }
+    r = ck_run(&f, "He said that it rained.");
+    CHECK(r != NULL);
+    if (r) {
+        CHECK_EQ_INT(r->nspans, 0);
+        CHECK(p_spun > r->p_spun);
+    }
+    for (int i = 0; i < UNSPIN_CHECK_NFEATURES && r; i++)
+        CHECK(isfinite(r->features[i]));
+out:
+    ck_close(&f);
+}
+
+TEST(check_document_and_reset)
+{
+    ck_fixture f;
+    if (ck_open(&f, NULL) < 0)
+        return;
+    size_t np = 99;
+    double p0 = unspin_check_document(f.ck, &np);
+    CHECK_EQ_INT(np, 0);
+    CHECK(p0 > 0 && p0 < 1);
+    ck_run(&f, "He mentioned that it rained.");
+    ck_run(&f, "");
+    ck_run(&f, "\xff\xfe mentioned \"stated\"");
+    double p = unspin_check_document(f.ck, &np);
+    CHECK_EQ_INT(np, 3);
+    CHECK(p > 0 && p < 1);
+    unspin_checker_reset(f.ck);
+    unspin_check_document(f.ck, &np);
+    CHECK_EQ_INT(np, 0);
+    /* quoted words are not scored */
+    const unspin_check_result *r = ck_run(&f, "\"He mentioned that it rained.\"");
+    CHECK(r && r->nspans == 0 && r->ncontent == 0);
+    ck_close(&f);
+}
+
+TEST(check_bad_arguments)
+{
+    unspin_error err;
+    unspin_checker *ck = (unspin_checker *)&err; /* must be reset to NULL */
+    CHECK_EQ_INT(unspin_checker_create(NULL, NULL, NULL, &ck, &err), UNSPIN_E_INVALID);
+    const unspin_check_result *r;
+    CHECK_EQ_INT(unspin_check_paragraph(NULL, "x", 1, &r, &err), UNSPIN_E_INVALID);
+    unspin_checker_free(NULL);
+    unspin_checker_reset(NULL);
+    unspin_check_weights_close(NULL);
+    CHECK(unspin_check_document(NULL, NULL) == 0.5);
+}
+
+static void write_file(const char *path, const void *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return;
+    fwrite(data, 1, n, f);
+    fclose(f);
+}
+
+static size_t read_file(const char *path, unsigned char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, cap, f);
+    fclose(f);
+    return n;
+}
+
+TEST(check_weights_file)
+{
+    char path[1024], bad[1024];
+    snprintf(path, sizeof path, "%s/w.uscheck", test_tmpdir());
+    snprintf(bad, sizeof bad, "%s/bad.uscheck", test_tmpdir());
+    us_check_model m;
+    us_check_model_default(&m);
+    m.part[1].bias = -1.25;
+    m.part[0].w[3] = 0.5;
+    unspin_error err;
+    CHECK_EQ_INT(us_check_model_write(&m, path, &err), UNSPIN_OK);
+    unspin_check_weights *w = NULL;
+    CHECK_EQ_INT(unspin_check_weights_open(path, &w, &err), UNSPIN_OK);
+    CHECK(w != NULL);
+    /* the weights are used: the same features give the file's probability */
+    ck_fixture f;
+    if (w && ck_open(&f, w) == 0) {
+        const unspin_check_result *r = ck_run(&f, "He mentioned that it rained.");
+        if (r)
+            CHECK_NEAR(r->p_spun, us_check_part_p(&m.part[us_check_part_of((double)r->ncontent)], r->features), 1e-12);
+        ck_close(&f);
+    }
+    unspin_check_weights_close(w);
+
+    unsigned char buf[4096];
+    size_t n = read_file(path, buf, sizeof buf);
+    CHECK(n > 24);
+    unsigned char c[4096];
+    /* flipped body byte: checksum */
+    memcpy(c, buf, n);
+    c[n - 3] ^= 0x40;
+    write_file(bad, c, n);
+    CHECK_EQ_INT(unspin_check_weights_open(bad, &w, &err), UNSPIN_E_CHECKSUM);
+    CHECK(strstr(err.message, "bad.uscheck") != NULL);
+    CHECK(w == NULL);
+    /* incomplete marker */
+    memcpy(c, buf, n);
+    c[7] = '~';
+    write_file(bad, c, n);
+    CHECK_EQ_INT(unspin_check_weights_open(bad, &w, &err), UNSPIN_E_INCOMPLETE);
+    /* version */
+    memcpy(c, buf, n);
+    c[8] = 9;
+    write_file(bad, c, n);
+    CHECK_EQ_INT(unspin_check_weights_open(bad, &w, &err), UNSPIN_E_VERSION);
+    /* feature count */
+    memcpy(c, buf, n);
+    c[12] = 3;
+    write_file(bad, c, n);
+    CHECK_EQ_INT(unspin_check_weights_open(bad, &w, &err), UNSPIN_E_FORMAT);
+    /* truncated, empty, bad magic */
+    write_file(bad, buf, n - 8);
+    CHECK_EQ_INT(unspin_check_weights_open(bad, &w, &err), UNSPIN_E_FORMAT);
+    write_file(bad, buf, 0);
+    CHECK_EQ_INT(unspin_check_weights_open(bad, &w, &err), UNSPIN_E_FORMAT);
+    write_file(bad, "USLM\0\0\0\0xxxxxxxxxxxxxxxxxxxxxxxx", 32);
+    CHECK_EQ_INT(unspin_check_weights_open(bad, &w, &err), UNSPIN_E_FORMAT);
+    snprintf(bad, sizeof bad, "%s/missing.uscheck", test_tmpdir());
+    CHECK_EQ_INT(unspin_check_weights_open(bad, &w, &err), UNSPIN_E_IO);
+    /* a non-finite weight cannot be written */
+    m.part[1].w[0] = NAN;
+    CHECK_EQ_INT(us_check_model_write(&m, bad, &err), UNSPIN_E_INVALID);
+}
