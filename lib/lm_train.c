@@ -55,12 +55,12 @@ int lm_sink_open(lm_sink *s, const char *path, int order, const uint64_t *counts
         return us_error(err, UNSPIN_E_NOMEM, "out of memory");
     strcpy(s->path, path);
     if (ends_with(path, ".arpa")) {
-        s->arpa = fopen(path, "w");
+        /* the body goes to a temporary file first: the header needs the
+         * numbers of n-grams actually written */
+        s->arpa = tmpfile();
         if (!s->arpa)
-            return us_error(err, UNSPIN_E_IO, "%s: %s", path, strerror(errno));
-        fputs("\n\\data\\\n", s->arpa);
-        for (int n = 1; n <= order; n++)
-            fprintf(s->arpa, "ngram %d=%llu\n", n, (unsigned long long)counts[n - 1]);
+            return us_error(err, UNSPIN_E_IO, "%s: temporary file: %s", path, strerror(errno));
+        memset(s->counts, 0, sizeof s->counts);
         fputs("\n\\1-grams:\n", s->arpa);
         return UNSPIN_OK;
     }
@@ -87,6 +87,7 @@ int lm_sink_word(lm_sink *s, const char *word, size_t len, float logprob, float 
     memcpy(copy, word, len);
     copy[len] = 0;
     s->words[s->nwords++] = copy;
+    s->counts[0]++;
     arpa_float(s->arpa, logprob);
     fprintf(s->arpa, "\t%s", copy);
     if (s->order > 1) {
@@ -105,6 +106,7 @@ int lm_sink_ngram(lm_sink *s, int n, const uint32_t *ids, float logprob, float b
         return us_error(err, UNSPIN_E_INVALID, "%s: n-grams of order %d out of sequence", s->path, n);
     while (s->cur_n < n)
         fprintf(s->arpa, "\n\\%d-grams:\n", ++s->cur_n);
+    s->counts[n - 1]++;
     arpa_float(s->arpa, logprob);
     for (int i = 0; i < n; i++) {
         if (ids[i] >= s->nwords)
@@ -126,9 +128,26 @@ int lm_sink_finish(lm_sink *s, unspin_error *err)
     while (s->cur_n < s->order)
         fprintf(s->arpa, "\n\\%d-grams:\n", ++s->cur_n);
     fputs("\n\\end\\\n", s->arpa);
-    int bad = ferror(s->arpa);
-    if (fclose(s->arpa) != 0)
-        bad = 1;
+    int bad = ferror(s->arpa) || fflush(s->arpa) != 0;
+    FILE *out = bad ? NULL : fopen(s->path, "w");
+    if (!bad && !out)
+        return us_error(err, UNSPIN_E_IO, "%s: %s", s->path, strerror(errno));
+    if (out) {
+        fputs("\n\\data\\\n", out);
+        for (int n = 1; n <= s->order; n++)
+            fprintf(out, "ngram %d=%llu\n", n, (unsigned long long)s->counts[n - 1]);
+        rewind(s->arpa);
+        char buf[65536];
+        size_t r;
+        while ((r = fread(buf, 1, sizeof buf, s->arpa)) > 0)
+            if (fwrite(buf, 1, r, out) != r)
+                bad = 1;
+        if (ferror(s->arpa))
+            bad = 1;
+        if (fclose(out) != 0)
+            bad = 1;
+    }
+    fclose(s->arpa);
     s->arpa = NULL;
     if (bad)
         return us_error(err, UNSPIN_E_IO, "%s: write error", s->path);
