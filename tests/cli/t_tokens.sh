@@ -34,7 +34,7 @@ print(" ".join(random.choice(w) for _ in range(400000)))' >"$T/big.txt"
 tok_roundtrip tokens-roundtrip-big "$T/big.txt"
 
 # text output: one line per token, offsets add up
-printf 'Mr. Kim said: "It\xe2\x80\x99s fine."\n' >"$T/s.txt"
+printf 'Mr. Kim said: "It\342\200\231s fine."\n' >"$T/s.txt"
 "$UNSPIN" tokens "$T/s.txt" >"$T/s.out" 2>&1
 if grep -q '^0	3	word	title	S	Mr\.$' "$T/s.out" && grep -q '	word	lower	Q	’s$' "$T/s.out"; then
     ok tokens-text-format
