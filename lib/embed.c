@@ -209,6 +209,19 @@ void embed_builder_restrict(embed_builder *b, size_t max_words)
     }
 }
 
+/* XXH64 of the header (without the checksum field) and the body */
+static int blob_checksum(const unsigned char *p, size_t total, uint64_t *sum)
+{
+    us_hasher *h = us_hasher_new();
+    if (!h)
+        return UNSPIN_E_NOMEM;
+    us_hasher_update(h, p, H_CHECKSUM);
+    us_hasher_update(h, p + EMB_HEADER, total - EMB_HEADER);
+    *sum = us_hasher_digest(h);
+    us_hasher_free(h);
+    return UNSPIN_OK;
+}
+
 static size_t align8(size_t x) { return (x + 7) & ~(size_t)7; }
 
 int embed_serialize(const embed_builder *b, unsigned char **blob, size_t *size, unspin_error *err)
@@ -262,8 +275,13 @@ int embed_serialize(const embed_builder *b, unsigned char **blob, size_t *size, 
             h = (h + 1) & (nb - 1);
         us_store32(tab + 4 * h, (uint32_t)i + 1);
     }
-    us_store64(p + H_CHECKSUM, us_checksum(p + EMB_HEADER, total - EMB_HEADER));
     us_store32(p + H_FLAGS, 0); /* complete */
+    uint64_t sum;
+    if (blob_checksum(p, total, &sum) < 0) {
+        us_free(p);
+        return us_error(err, UNSPIN_E_NOMEM, "embeddings: out of memory");
+    }
+    us_store64(p + H_CHECKSUM, sum);
     *blob = p;
     *size = total;
     return UNSPIN_OK;
@@ -306,7 +324,7 @@ int embed_open(const void *blob, size_t size, embed **out, unspin_error *err)
     uint32_t flags = us_load32(p + H_FLAGS);
     if (flags & EMB_FLAG_INCOMPLETE)
         return us_error(err, UNSPIN_E_INCOMPLETE, "embeddings: table was left incomplete by a failed build");
-    if (flags != 0)
+    if (flags != 0 || us_load32(p + H_RESERVED) != 0)
         return us_error(err, UNSPIN_E_FORMAT, "embeddings: unknown flags 0x%x", flags);
     uint32_t dim = us_load32(p + H_DIM), n = us_load32(p + H_COUNT), nb = us_load32(p + H_NBUCKETS);
     uint64_t total = us_load64(p + H_TOTAL);
@@ -327,7 +345,9 @@ int embed_open(const void *blob, size_t size, embed **out, unspin_error *err)
         !sect_ok(hash_off, (uint64_t)nb * 4, total))
         return us_error(err, UNSPIN_E_FORMAT, "embeddings: a section lies outside the table (%llu bytes)",
                         (unsigned long long)total);
-    uint64_t sum = us_checksum(p + EMB_HEADER, (size_t)total - EMB_HEADER);
+    uint64_t sum;
+    if (blob_checksum(p, (size_t)total, &sum) < 0)
+        return us_error(err, UNSPIN_E_NOMEM, "embeddings: out of memory");
     if (sum != us_load64(p + H_CHECKSUM))
         return us_error(err, UNSPIN_E_CHECKSUM, "embeddings: checksum mismatch (table is corrupt; rebuild it)");
     /* word offsets: start at 0, strictly increasing, each word NUL-terminated */
