@@ -131,6 +131,7 @@ struct unspin_restorer {
 
     /* document memory */
     docent *doc; size_t ndoc;
+    size_t npairs; /* (observed -> original) pairs among the entries */
     char *docpool; size_t ndocpool, capdocpool;
 };
 
@@ -237,6 +238,7 @@ void unspin_restorer_reset(unspin_restorer *r)
         return;
     memset(r->doc, 0, sizeof(docent) * DOC_SLOTS);
     r->ndoc = 0;
+    r->npairs = 0;
     r->ndocpool = 0;
 }
 
@@ -614,28 +616,8 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, can
         f[CH_F_NWDIFF] = (float)nw - (float)c->span;
         f[CH_F_W_UNK] = unk ? 1.0f : 0.0f;
         f[CH_F_FUNC_W] = (nw == 1 && cu > CH_FUNCTION_LOGP) ? 1.0f : 0.0f;
-        /* topical coherence */
-        if (r->dim && r->coh.n > 1) {
-            if (have_ctx_span != (int)k) {
-                have_ctx_span = (int)k;
-                obs_has_vec = us_coh_phrase_vector(r->lex, r->dim, obs[k], obs_len[k], vobs) > 0;
-                memset(vexcl, 0, sizeof(float) * (size_t)r->dim);
-                excl_n = 0;
-                for (size_t q = 0; q <= k; q++) {
-                    const dtok *t = &r->tok[r->ptok[p + q]];
-                    if (t->in_topic) {
-                        const float *v = r->vecs + (size_t)t->vec * (size_t)r->dim;
-                        for (int d = 0; d < r->dim; d++)
-                            vexcl[d] += v[d];
-                        excl_n++;
-                    }
-                }
-            }
-            if (obs_has_vec && us_coh_phrase_vector(r->lex, r->dim, c->text, c->text_length, vcand) > 0)
-                f[CH_F_COH] = us_coh_cos(&r->coh, vcand, vexcl, excl_n) - us_coh_cos(&r->coh, vobs, vexcl, excl_n);
-        }
         /* document consistency */
-        if (r->ndoc) {
+        if (r->npairs) {
             char key[600];
             size_t kl = doc_key(key, sizeof key, obs[k], obs_len[k], c->text, c->text_length);
             uint32_t cw = kl ? doc_count(r, key, kl) : 0;
@@ -660,6 +642,36 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, can
     }
     US_TRY(add_option(r, p, 1, words[0], lens[0], &keep_id, 1, 1, kf, err));
     qsort(*tmp, m, sizeof(cand_tmp), cmp_cand);
+    /* topical coherence for the best candidates only (vector lookups are
+     * the costly part), then the final cut */
+    if (r->dim && r->coh.n > 1) {
+        size_t mc = m < r->opts.max_cands + 4 ? m : r->opts.max_cands + 4;
+        for (size_t i = 0; i < mc; i++) {
+            cand_tmp *ct = &(*tmp)[i];
+            const unspin_candidate *c = ct->c;
+            size_t k = c->span - 1;
+            if (have_ctx_span != (int)k) { /* the observed span's vector and what to leave out */
+                have_ctx_span = (int)k;
+                obs_has_vec = us_coh_phrase_vector(r->lex, r->dim, obs[k], obs_len[k], vobs) > 0;
+                memset(vexcl, 0, sizeof(float) * (size_t)r->dim);
+                excl_n = 0;
+                for (size_t q = 0; q <= k; q++) {
+                    const dtok *t = &r->tok[r->ptok[p + q]];
+                    if (t->in_topic) {
+                        const float *v = r->vecs + (size_t)t->vec * (size_t)r->dim;
+                        for (int d = 0; d < r->dim; d++)
+                            vexcl[d] += v[d];
+                        excl_n++;
+                    }
+                }
+            }
+            if (obs_has_vec && us_coh_phrase_vector(r->lex, r->dim, c->text, c->text_length, vcand) > 0) {
+                ct->f[CH_F_COH] = us_coh_cos(&r->coh, vcand, vexcl, excl_n) - us_coh_cos(&r->coh, vobs, vexcl, excl_n);
+                ct->chan = dot(r->w, ct->f);
+            }
+        }
+        qsort(*tmp, mc, sizeof(cand_tmp), cmp_cand);
+    }
     if (m > r->opts.max_cands)
         m = r->opts.max_cands;
     for (size_t i = 0; i < m; i++) {
@@ -999,8 +1011,10 @@ static int record_pairs(unspin_restorer *r)
         size_t kl = doc_key(key, sizeof key, obs, on, r->pool + o->text_off, o->text_len);
         if (!kl)
             continue;
-        if (doc_count(r, key, kl) == 0)
+        if (doc_count(r, key, kl) == 0) {
             added++;
+            r->npairs++;
+        }
         doc_inc(r, key, kl);
         kl = doc_key(key, sizeof key, obs, on, "", 0);
         doc_inc(r, key, kl);

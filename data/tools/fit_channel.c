@@ -6,10 +6,12 @@
  *   fit_channel --defaults -o OUT.uschan   (untrained built-in weights, for tests)
  *
  * 1. Spin clean text with a simple built-in spinner: each content word (or
- *    phrase the lexicon knows) is, with probability RATE, replaced by a
- *    random one of its lexicon links (sense-blind; the lexicon's links are
- *    taken in the reverse direction, which for synonyms is the same), the
- *    same replacement within a document of 20 lines, as spinners do.
+ *    phrase the lexicon knows) is, with probability RATE (0.4), replaced by
+ *    one of its lexicon links chosen at random, sense-blind, with a
+ *    geometric preference (0.6) for the strongest links as a thesaurus lists
+ *    them (the lexicon's links are taken in the reverse direction, which for
+ *    synonyms is the same); the same replacement within a document of 20
+ *    lines, as spinners do.
  * 2. Build the restorer's lattice over the spun text (us_dec_collect) and
  *    take every word position with candidates as one example: its options'
  *    features in context, and the label (the true original, or keep).
@@ -169,7 +171,11 @@ static void spin_line(spinner *s, const char *line, size_t len, char **out, size
                     ok++;
             if (!ok)
                 continue;
-            size_t pick = (size_t)(rnd() % ok);
+            /* the lexicon sorts candidates by strength of evidence: a spinner's
+             * thesaurus puts the strong synonyms first, so pick geometrically */
+            size_t pick = 0;
+            while (pick + 1 < ok && rnd01() < 0.6)
+                pick++;
             for (size_t q = 0; q < nc; q++) {
                 if (c[q].span <= k && c[q].text_length < 200 &&
                     !(c[q].text_length == olen[c[q].span - 1] && memcmp(c[q].text, orig[c[q].span - 1], c[q].text_length) == 0)) {
@@ -350,7 +356,7 @@ static void fit(const exset *s, float *w, int iters, double l2)
 int main(int argc, char **argv)
 {
     const char *lm_path = NULL, *lex_path = NULL, *out_path = NULL;
-    double rate = 0.2, target = 0.9;
+    double rate = 0.4, target = 0.9;
     long max_bytes = 400000, iters = 300;
     int defaults = 0;
     static const struct option longopts[] = {
