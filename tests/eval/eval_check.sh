@@ -69,7 +69,7 @@ build/tools/spinsim --mythes "$D/mythes-en-us/usr/share/mythes/th_en_US_v2.dat" 
     --aiksaurus "$D/libaiksaurus-1.2-data/usr/share/aiksaurus" --wordnet "$D/wordnet-base/usr/share/wordnet" \
     --rate 0.2 --seed 4242 <"$OUT/sim.clean" >"$OUT/sim.spun.all" 2>"$OUT/spinsim.log"
 # spun side: only the paragraphs the spinner changed
-paste -d '\036' "$OUT/sim.spun.all" "$OUT/sim.clean" | awk -F '\036' '$1 != $2 { print $1 }' >"$OUT/sim.spun"
+awk 'NR == FNR { c[FNR] = $0; next } $0 != c[FNR]' "$OUT/sim.clean" "$OUT/sim.spun.all" >"$OUT/sim.spun"
 check_json "$OUT/sim.spun" "$OUT/sim-spun.json"
 start=$(date +%s.%N)
 check_json "$OUT/sim.clean" "$OUT/sim-clean.json"
