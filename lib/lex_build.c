@@ -295,7 +295,7 @@ static const char *const function_groups[][8] = {
     {"it will", "it'll"}, {"i have", "i've"}, {"you have", "you've"},
     {"we have", "we've"}, {"they have", "they've"}, {"i would", "i'd"},
     {"you would", "you'd"}, {"we would", "we'd"}, {"they would", "they'd"},
-    {"let us", "let's"},
+    {"let us", "let's"}, {"not", "n't"},
     {"in", "within", "inside"},
     {"also", "additionally", "moreover", "furthermore", "besides", "likewise", "too"},
     {"but", "however", "nevertheless", "nonetheless", "yet", "still"},
@@ -806,6 +806,14 @@ int unspin_lexicon_build(const unspin_lexicon_build_opts *opts, const char *out,
         rc = add_aiksaurus(b, opts->aiksaurus_dir, err);
     if (rc == UNSPIN_OK && opts->gcide_dir)
         rc = add_gcide(b, opts->gcide_dir, err);
+    if (rc == UNSPIN_OK && opts->moby_file) {
+        us_map mm;
+        rc = us_map_open(opts->moby_file, &mm, err);
+        if (rc == UNSPIN_OK) {
+            rc = lex_parse_moby(b, (const char *)mm.data, mm.size, opts->moby_file, err);
+            us_map_close(&mm);
+        }
+    }
     if (rc == UNSPIN_OK && (opts->wordnet_dir || opts->morph_american || opts->morph_british)) {
         rc = morph_build(opts->wordnet_dir, opts->morph_american, opts->morph_british, &morph_blob,
                          &morph_size, err);
@@ -829,8 +837,8 @@ int unspin_lexicon_build(const unspin_lexicon_build_opts *opts, const char *out,
     }
     if (rc == UNSPIN_OK) {
         lex_finish_opts fo = {
-            .max_links = opts->max_links ? opts->max_links : 40,
-            .max_candidates = opts->max_candidates ? opts->max_candidates : 40,
+            .max_links = opts->max_links ? opts->max_links : 60,
+            .max_candidates = opts->max_candidates ? opts->max_candidates : 50,
             .morph_blob = morph_blob,
             .morph_size = morph_size,
             .embed_blob = embed_blob,

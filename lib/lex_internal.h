@@ -78,6 +78,8 @@ US_INTERNAL int lex_parse_aiksaurus(lexb *b, const unsigned char *words, size_t 
 /* GCIDE dictionary text (the uncompressed gcide.dict). */
 US_INTERNAL int lex_parse_gcide(lexb *b, const char *data, size_t len, const char *name,
                                 unspin_error *err);
+/* Moby thesaurus words.txt ("root,syn,syn,..." lines). */
+US_INTERNAL int lex_parse_moby(lexb *b, const char *data, size_t len, const char *name, unspin_error *err);
 /* The built-in function-word and contraction table. */
 US_INTERNAL int lex_add_function_words(lexb *b, unspin_error *err);
 

@@ -561,6 +561,41 @@ int lex_parse_gcide(lexb *b, const char *data, size_t len, const char *name, uns
     return UNSPIN_OK;
 }
 
+/* ---------------------------------------------------------------- Moby */
+
+/* Moby thesaurus (words.txt of the npm "moby" package): one entry a line,
+ * "root,syn,syn,...". The root is the original; each synonym may be spun. */
+int lex_parse_moby(lexb *b, const char *data, size_t len, const char *name, unspin_error *err)
+{
+    size_t pos = 0, llen;
+    const char *line;
+    uint32_t lineno = 0;
+    while (next_line(data, len, &pos, &line, &llen)) {
+        lineno++;
+        while (llen && line[llen - 1] == '\r')
+            llen--;
+        if (!llen)
+            continue;
+        const char *comma = memchr(line, ',', llen);
+        if (!comma)
+            return us_error(err, UNSPIN_E_FORMAT, "%s:%u: expected 'word,synonym,...'", name, lineno);
+        int64_t head;
+        US_TRY(intern_cleaned(b, line, (size_t)(comma - line), 0, &head, err));
+        if (head < 0)
+            continue;
+        const char *it = comma + 1, *e = line + llen;
+        for (const char *q = it; q <= e; q++) {
+            if (q == e || *q == ',') {
+                int64_t id;
+                US_TRY(intern_cleaned(b, it, (size_t)(q - it), 0, &id, err));
+                US_TRY(lexb_link(b, id, head, UNSPIN_SRC_MOBY, UNSPIN_REL_SYNONYM, err));
+                it = q + 1;
+            }
+        }
+    }
+    return UNSPIN_OK;
+}
+
 /* ---------------------------------------------------------------- gzip */
 
 int lex_read_gzip(const char *path, char **data, size_t *len, unspin_error *err)

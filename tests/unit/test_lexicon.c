@@ -198,7 +198,7 @@ TEST(lexicon_build_and_lookup)
     CHECK_EQ_INT(nc, 0);
     size_t ne, nl, mc;
     unspin_lexicon_info(lex, &ne, &nl, &mc);
-    CHECK(ne > 20 && nl > 20 && mc == 40);
+    CHECK(ne > 20 && nl > 20 && mc == 50);
     unspin_candidates_free(cs);
     unspin_lexicon_close(lex);
     unspin_lexicon_close(NULL);
