@@ -411,6 +411,8 @@ int unspin_lm_trainer_create(unspin_lm_trainer **out, const unspin_lm_train_opts
             goto fail;
     }
     t->tcap = 1u << 16;
+    while (t->tcap > 16 && t->tcap * sizeof(uint32_t) * (size_t)t->w > t->memory)
+        t->tcap >>= 1;
     t->tab = us_calloc(t->tcap, sizeof(uint32_t) * (size_t)t->w);
     if (!t->tab) {
         rc = us_error(err, UNSPIN_E_NOMEM, "out of memory");
@@ -600,7 +602,7 @@ typedef struct merger {
     const char *const *paths;
 } merger;
 
-#define RUN_BUF 65536
+#define RUN_BUF 16384
 
 static int rd_fill(merger *m, size_t i, unspin_error *err)
 {
