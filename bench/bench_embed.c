@@ -38,14 +38,6 @@ static void die(const char *what, const unspin_error *err)
     exit(1);
 }
 
-/* mean |cos_int8 - cos_float| over random pairs among the first n words */
-static void quant_error(const embed *e, const char *json, int32_t n)
-{
-    (void)json;
-    (void)e;
-    (void)n;
-}
-
 static void knn_timing(const embed *e, size_t nq, int32_t nc, size_t k)
 {
     int32_t *q = malloc(nq * sizeof *q);
@@ -149,7 +141,6 @@ static void real(const char *path, size_t nq, int32_t nc)
     printf("import %s: %zu words x %d dims (%zu duplicates) in %.2f s; blob %zu bytes; open %.3f s\n", path,
            embed_builder_count(b), embed_builder_dim(b), embed_builder_duplicates(b), t1 - t0, size,
            now() - t2);
-    quant_error(e, path, nc);
     static const char *const words[] = {"train", "military", "said", "hands", "eastern", "artificial",
                                         "intelligence", "practice", "counterfeit", "mentioned"};
     for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
