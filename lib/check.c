@@ -35,12 +35,13 @@
 #define CK_PART ((3u * UNSPIN_CHECK_NFEATURES + 1u) * 8u)
 #define CK_BODY (2u * CK_PART)
 
-#define CK_MAX_CANDS 8      /* lexicon candidates scored per word */
+#define CK_MAX_CANDS 6      /* lexicon candidates scored per word */
 #define CK_DELTA_CLIP 5.0   /* log10 gains above this count as this */
 #define CK_SPAN_MIN 1.0     /* a word is reported when a candidate is 10x more probable */
 #define CK_RARE_GAP 1.5     /* "rare synonym": a candidate 30x more frequent */
 #define CK_RARE_WORD (-5.0) /* unigram log10 probability of a rare word */
 #define CK_STRONG 2.0      /* a strong gain: the candidate is 100 times more probable */
+#define CK_SKIP_FIT 1.0     /* words with a two-sided gain above this are not looked up */
 #define CK_LOW_FIT 0.5      /* two-sided context gain of an out-of-place word */
 #define CK_CHANGE_COST 1.0  /* log10 cost of a change in the greedy restoration */
 #define CK_LOW_PMI 0.3      /* a context that barely helps: an unusual collocation */
@@ -250,6 +251,8 @@ struct unspin_checker {
     unspin_check_span *spans;
     size_t nspans, capspans;
     struct ck_entry *cache; /* direct-mapped: word -> its candidates' LM ids */
+    float *unigram;         /* LM id -> unigram log10 P, filled lazily (1 = not yet) */
+    uint32_t vocab;
     char *pool;      /* suggestion strings */
     size_t npool, cappool;
     unspin_check_result res;
@@ -257,13 +260,14 @@ struct unspin_checker {
 
 /* Candidate cache entry. Words repeat (Zipf), so the lexicon lookup, the
  * dominant cost, is done once per word type while it stays in the cache. */
-#define CK_CACHE_SLOTS (1u << 15)
+#define CK_CACHE_SLOTS (1u << 16)
 #define CK_CACHE_WORD 31
 typedef struct ck_entry {
     uint64_t hash;
     char word[CK_CACHE_WORD + 1];  /* "" = empty slot */
     uint8_t ncand;
     uint8_t raresyn;               /* a synonym candidate CK_RARE_GAP more frequent */
+    uint8_t looked;                /* the candidates were looked up */
     float uni;                     /* unigram log10 P of the word */
     unspin_word cand[CK_MAX_CANDS]; /* single-word candidates known to the LM */
     float cuni[CK_MAX_CANDS];       /* their unigram log10 P */
@@ -334,6 +338,11 @@ int unspin_checker_create(const unspin_lm *lm, const unspin_lexicon *lex, const 
         rc = unspin_candidates_create(&c->cands, err);
     if (rc == UNSPIN_OK && !(c->cache = us_calloc(CK_CACHE_SLOTS, sizeof *c->cache)))
         rc = us_error(err, UNSPIN_E_NOMEM, "checker: out of memory");
+    c->vocab = unspin_lm_vocab_size(lm);
+    if (rc == UNSPIN_OK && !(c->unigram = us_malloc((size_t)c->vocab * sizeof(float) + 1)))
+        rc = us_error(err, UNSPIN_E_NOMEM, "checker: out of memory");
+    for (uint32_t i = 0; rc == UNSPIN_OK && i < c->vocab; i++)
+        c->unigram[i] = 1.0f;
     if (rc == UNSPIN_OK && c->dim > 0) {
         c->vec = us_calloc((size_t)c->dim * 2, sizeof(float));
         if (!c->vec)
@@ -359,6 +368,7 @@ void unspin_checker_free(unspin_checker *c)
     us_free(c->spans);
     us_free(c->pool);
     us_free(c->cache);
+    us_free(c->unigram);
     us_free(c);
 }
 
@@ -471,12 +481,26 @@ static int ck_add_span(unspin_checker *c, size_t start, size_t end, double score
     return UNSPIN_OK;
 }
 
+/* Unigram log10 probability of an LM word (memoised). */
+static float ck_unigram(unspin_checker *c, unspin_word id)
+{
+    if (id >= c->vocab) {
+        unspin_lm_state tmp;
+        return unspin_lm_score(c->lm, &c->null, id, &tmp);
+    }
+    if (c->unigram[id] > 0.5f) {
+        unspin_lm_state tmp;
+        c->unigram[id] = unspin_lm_score(c->lm, &c->null, id, &tmp);
+    }
+    return c->unigram[id];
+}
+
 /* Look the word up in the lexicon: the first CK_MAX_CANDS single-word
  * candidates the LM knows, and whether one is a much more frequent synonym. */
 static int ck_fill(unspin_checker *c, const unspin_token *t, unspin_word id, ck_entry *e, unspin_error *err)
 {
-    unspin_lm_state tmp;
-    float uni = unspin_lm_score(c->lm, &c->null, id, &tmp);
+    (void)id;
+    float uni = e->uni;
     const char *w1[1] = {t->norm};
     size_t l1[1] = {t->norm_length};
     const unspin_candidate *cands;
@@ -484,7 +508,6 @@ static int ck_fill(unspin_checker *c, const unspin_token *t, unspin_word id, ck_
     US_TRY(unspin_lexicon_lookup(c->lex, w1, l1, 1, c->cands, &cands, &ncands, err));
     e->ncand = 0;
     e->raresyn = 0;
-    e->uni = uni;
     for (size_t k = 0; k < ncands && e->ncand < CK_MAX_CANDS; k++) {
         const unspin_candidate *cd = &cands[k];
         if (cd->span != 1 || memchr(cd->text, ' ', cd->text_length) ||
@@ -493,7 +516,7 @@ static int ck_fill(unspin_checker *c, const unspin_token *t, unspin_word id, ck_
         unspin_word cid = unspin_lm_word(c->lm, cd->text, cd->text_length);
         if (cid == UNSPIN_WORD_UNK)
             continue;
-        float cu = unspin_lm_score(c->lm, &c->null, cid, &tmp);
+        float cu = ck_unigram(c, cid);
         e->cuni[e->ncand] = cu;
         e->cand[e->ncand++] = cid;
         if ((cd->relations & UNSPIN_REL_SYNONYM) && cu >= uni + CK_RARE_GAP)
@@ -558,18 +581,19 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
                 next = unspin_lm_word(c->lm, toks[j].norm, toks[j].norm_length);
             break;
         }
-        /* candidates (cached per word type) */
+        /* the word's cache entry (candidates looked up later, if needed) */
         ck_entry local, *e = &local;
         uint64_t h = us_hash(t->norm, t->norm_length);
-        if (t->norm_length <= CK_CACHE_WORD) {
+        if (t->norm_length <= CK_CACHE_WORD)
             e = &c->cache[h & (CK_CACHE_SLOTS - 1)];
-            if (e->hash != h || strcmp(e->word, t->norm) != 0) {
-                US_TRY(ck_fill(c, t, id, e, err));
-                e->hash = h;
+        if (e == &local || e->hash != h || strcmp(e->word, t->norm) != 0) {
+            e->hash = h;
+            if (e != &local)
                 memcpy(e->word, t->norm, t->norm_length + 1);
-            }
-        } else {
-            US_TRY(ck_fill(c, t, id, e, err));
+            e->looked = 0;
+            e->ncand = 0;
+            e->raresyn = 0;
+            e->uni = ck_unigram(c, id);
         }
         unspin_lm_state after, rafter;
         int ngl = 1;
@@ -580,13 +604,14 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
         unspin_lm_state tmp = rafter;
         float lnext = unspin_lm_score(c->lm, &tmp, next, &tmp);
         float lo = lpr + lnext; /* in the restored context */
+        double fit = 0;
         if (id != UNSPIN_WORD_UNK) {
             /* two-sided fit: how much the word and its context predict each other */
             double left = (double)lp - (double)e->uni;
-            double right = (double)lnext - (double)unspin_lm_score(c->lm, &c->null, next, &tmp);
+            double right = (double)lnext - (double)ck_unigram(c, next);
             left = left > 3 ? 3 : left < -3 ? -3 : left;
             right = right > 3 ? 3 : right < -3 ? -3 : right;
-            double fit = prev_word ? left + right : 2 * right;
+            fit = prev_word ? left + right : 2 * right;
             s.fit += fit;
             s.nfit += 1;
             if (fit < CK_LOW_FIT)
@@ -610,12 +635,22 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
             if (g < CK_LOW_PMI)
                 s.lowpmi += 1;
         }
+        /* a word that fits its context very well is not looked up (speed):
+         * it counts as having no better candidate */
+        int ncand = 0;
+        if (id == UNSPIN_WORD_UNK || fit < CK_SKIP_FIT || !same) {
+            if (!e->looked) {
+                US_TRY(ck_fill(c, t, id, e, err));
+                e->looked = 1;
+            }
+            ncand = e->ncand;
+        }
         float lcs[CK_MAX_CANDS];
         unspin_lm_state cst[CK_MAX_CANDS];
-        unspin_lm_score_batch(c->lm, &rst, e->cand, e->ncand, lcs, cst);
+        unspin_lm_score_batch(c->lm, &rst, e->cand, (size_t)ncand, lcs, cst);
         float best = -1e30f;
         int bestk = -1;
-        for (int k = 0; k < e->ncand; k++) {
+        for (int k = 0; k < ncand; k++) {
             /* a candidate 1000 times less probable on the left is not rescued by the right */
             if (lcs[k] < lpr - 3.0f)
                 continue;
@@ -635,7 +670,7 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
             s.jr += lpr;
             rst = rafter;
         }
-        int raresyn = e->raresyn;
+        int raresyn = ncand > 0 ? e->raresyn : 0;
         if (raresyn)
             s.raresyn += 1;
         if (bestk >= 0) {
