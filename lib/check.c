@@ -41,7 +41,7 @@
 #define CK_RARE_GAP 1.5     /* "rare synonym": a candidate 30x more frequent */
 #define CK_RARE_WORD (-5.0) /* unigram log10 probability of a rare word */
 #define CK_STRONG 2.0      /* a strong gain: the candidate is 100 times more probable */
-#define CK_SKIP_FIT 1.0     /* words with a two-sided gain above this are not looked up */
+#define CK_SKIP_FIT 2.5     /* words with a two-sided gain above this are not looked up */
 #define CK_LOW_FIT 0.5      /* two-sided context gain of an out-of-place word */
 #define CK_CHANGE_COST 1.0  /* log10 cost of a change in the greedy restoration */
 #define CK_LOW_PMI 0.3      /* a context that barely helps: an unusual collocation */
