@@ -38,6 +38,7 @@ static const char *const feature_names[CH_NF] = {
     "rel_synonym", "rel_hypernym", "rel_hyponym", "rel_similar", "rel_also", "rel_deriv", "rel_part", "rel_related",
     "log_links", "similarity", "cand_logfreq", "logfreq_diff", "inflected", "span_extra", "nwords_diff",
     "cand_unknown", "cand_function_word", "coherence", "consistency", "consistency_other", "lm",
+    "reverse_found", "reverse_rank", "reverse_fanout",
 };
 
 const char *ch_feature_name(int i)

@@ -36,9 +36,11 @@
 #define MAX_CAND_WORDS 8    /* LM words of a candidate */
 #define MAX_SENT 256        /* positions per searched sentence (longer ones are cut) */
 #define PRUNE_MARGIN 30.0   /* hypotheses this far (nats) below the best are dropped */
-#define DOC_SLOTS 8192      /* document-memory hash table size (power of two) */
+#define DOC_SLOTS 16384     /* document-memory hash table size (power of two) */
 #define DOC_MAX 6000        /* entries kept per document */
 #define RECORD_MIN_P 0.9    /* posterior needed to remember a pair for the document */
+#define MAX_LM_GAIN 4.5f    /* log10: a candidate whose channel score is so far below keeping's
+                               that even this LM gain could not make it win is dropped */
 
 /* A copied token of the paragraph. */
 typedef struct dtok {
@@ -105,6 +107,7 @@ struct unspin_restorer {
     unspin_lm_state null_state, begin_state;
     unspin_tokenizer *tk;
     unspin_candidates *cands;
+    unspin_candidates *cands2; /* for the reverse lookups */
     us_coh coh;
     int dim;
     float *vtmp; /* 3 * dim scratch */
@@ -288,6 +291,7 @@ int unspin_restorer_create(const unspin_lm *lm, const unspin_lexicon *lex, const
         r->dim = 0; /* larger than the coherence scratch: no coherence */
     int rc;
     if ((rc = unspin_tokenizer_create(&r->tk, err)) < 0 || (rc = unspin_candidates_create(&r->cands, err)) < 0 ||
+        (rc = unspin_candidates_create(&r->cands2, err)) < 0 ||
         (rc = us_coh_init(&r->coh, r->dim, err)) < 0) {
         unspin_restorer_free(r);
         return rc;
@@ -308,6 +312,7 @@ void unspin_restorer_free(unspin_restorer *r)
         return;
     unspin_tokenizer_free(r->tk);
     unspin_candidates_free(r->cands);
+    unspin_candidates_free(r->cands2);
     us_coh_free(&r->coh);
     us_free(r->vtmp);
     us_free(r->tok);
@@ -473,6 +478,8 @@ typedef struct cand_tmp {
     float f[CH_NF];
     float chan;
     const unspin_candidate *c;
+    unspin_word ids[MAX_CAND_WORDS];
+    uint32_t nw;
 } cand_tmp;
 
 static int cmp_cand(const void *a, const void *b)
@@ -531,6 +538,19 @@ static uint32_t text_ids(const unspin_restorer *r, const char *s, size_t n, unsp
     }
     *meanuni = k ? su / (float)k : -8.0f;
     return k;
+}
+
+/* Do two single words look like forms of one word (a common prefix that
+ * leaves at most 3 letters of the shorter one)? Spinners swap words, not
+ * inflections or derivations. */
+static int same_stem(const char *a, size_t na, const char *b, size_t nb)
+{
+    size_t n = na < nb ? na : nb, k = 0;
+    if (memchr(a, ' ', na))
+        return 0;
+    while (k < n && a[k] == b[k])
+        k++;
+    return k >= 4 && k + 3 >= n;
 }
 
 /* Options of word position p (keep first). */
@@ -594,6 +614,10 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, can
         size_t k = c->span - 1;
         if (c->text_length == obs_len[k] && memcmp(c->text, obs[k], obs_len[k]) == 0)
             continue; /* the observed text itself */
+        if ((c->sources & ~(uint32_t)UNSPIN_SRC_SPELLING) == 0)
+            continue; /* a spelling variant only: spinners change words, not spellings */
+        if (c->span == 1 && same_stem(c->text, c->text_length, words[0], lens[0]))
+            continue; /* another form of the same word ("shakes" -> "shaking") */
         cand_tmp *ct = &(*tmp)[m];
         float *f = ct->f;
         memset(f, 0, sizeof ct->f);
@@ -603,12 +627,12 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, can
             if (c->relations & (1u << b)) f[CH_F_REL0 + b] = 1;
         f[CH_F_LINKS] = logf(1.0f + (float)c->links);
         f[CH_F_SIM] = c->similarity;
-        unspin_word ids[MAX_CAND_WORDS];
         int unk;
         float cu;
-        uint32_t nw = text_ids(r, c->text, c->text_length, ids, &unk, &cu);
+        uint32_t nw = text_ids(r, c->text, c->text_length, ct->ids, &unk, &cu);
         if (nw == 0)
             continue;
+        ct->nw = nw;
         f[CH_F_LOGF_W] = ch_norm_logf(cu);
         f[CH_F_LOGF_DIFF] = ch_norm_logf(cu) - ch_norm_logf(obs_uni[k]);
         f[CH_F_INFL] = c->inflected ? 1.0f : 0.0f;
@@ -642,10 +666,38 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, can
     }
     US_TRY(add_option(r, p, 1, words[0], lens[0], &keep_id, 1, 1, kf, err));
     qsort(*tmp, m, sizeof(cand_tmp), cmp_cand);
-    /* topical coherence for the best candidates only (vector lookups are
-     * the costly part), then the final cut */
+    /* evidence that costs more (reverse lookups, word vectors) for the best
+     * candidates only, then the final cut */
+    size_t mc = m < r->opts.max_cands + 4 ? m : r->opts.max_cands + 4;
+    for (size_t i = 0; i < mc; i++) {
+        cand_tmp *ct = &(*tmp)[i];
+        const unspin_candidate *c = ct->c;
+        if (c->span != 1 || ct->nw != 1)
+            continue;
+        /* the link from the original's side: is the observed word among the
+         * candidates of the candidate, and how many does it have? */
+        const char *cw[1] = {c->text};
+        size_t cl[1] = {c->text_length};
+        const unspin_candidate *rc;
+        size_t nrc = 0;
+        US_TRY(unspin_lexicon_lookup(r->lex, cw, cl, 1, r->cands2, &rc, &nrc, err));
+        size_t rank = 0, rn = 0;
+        int found = 0;
+        for (size_t q = 0; q < nrc; q++) {
+            if (rc[q].span != 1)
+                continue;
+            if (!found && rc[q].text_length == lens[0] && memcmp(rc[q].text, words[0], lens[0]) == 0) {
+                found = 1;
+                rank = rn;
+            }
+            rn++;
+        }
+        ct->f[CH_F_REV_FOUND] = (float)found;
+        ct->f[CH_F_REV_RANK] = found ? logf(1.0f + (float)rank) : 0.0f;
+        ct->f[CH_F_REV_FANOUT] = logf(1.0f + (float)rn);
+        ct->chan = dot(r->w, ct->f);
+    }
     if (r->dim && r->coh.n > 1) {
-        size_t mc = m < r->opts.max_cands + 4 ? m : r->opts.max_cands + 4;
         for (size_t i = 0; i < mc; i++) {
             cand_tmp *ct = &(*tmp)[i];
             const unspin_candidate *c = ct->c;
@@ -670,17 +722,16 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, can
                 ct->chan = dot(r->w, ct->f);
             }
         }
-        qsort(*tmp, mc, sizeof(cand_tmp), cmp_cand);
     }
+    qsort(*tmp, mc, sizeof(cand_tmp), cmp_cand);
     if (m > r->opts.max_cands)
         m = r->opts.max_cands;
+    float keep_chan = r->opt[r->nopt - 1].chan, floor_chan = keep_chan - r->w[CH_F_LM] * MAX_LM_GAIN;
+    while (m > 0 && (*tmp)[m - 1].chan < floor_chan)
+        m--;
     for (size_t i = 0; i < m; i++) {
         const cand_tmp *ct = &(*tmp)[i];
-        unspin_word ids[MAX_CAND_WORDS];
-        int unk;
-        float cu;
-        uint32_t nw = text_ids(r, ct->c->text, ct->c->text_length, ids, &unk, &cu);
-        US_TRY(add_option(r, p, ct->c->span, ct->c->text, ct->c->text_length, ids, nw, 0, ct->f, err));
+        US_TRY(add_option(r, p, ct->c->span, ct->c->text, ct->c->text_length, ct->ids, ct->nw, 0, ct->f, err));
     }
     r->opt_n[p] = (uint32_t)(1 + m);
     return UNSPIN_OK;
@@ -833,8 +884,9 @@ static void observed_path(unspin_restorer *r, uint32_t ps, uint32_t pe)
 
 /* Score every option of position ps+b in the context of the path. Fills
  * r->lscore (total), r->lchan, r->llm and, when want_feat, r->lfeat
- * (option features plus those of the path options in the region). Options
- * that do not end on a path boundary get score -inf. */
+ * (option features plus those of the path options in the region). An
+ * option that ends inside one of the path's options is followed by the
+ * observed words (keep) up to the path's next boundary. */
 static int local_scores(unspin_restorer *r, uint32_t ps, uint32_t pe, size_t b, int want_feat, unspin_error *err)
 {
     size_t P = pe - ps;
@@ -867,7 +919,7 @@ static int local_scores(unspin_restorer *r, uint32_t ps, uint32_t pe, size_t b, 
         uint32_t oi = r->opt_first[p] + k;
         const dopt *o = &r->opt[oi];
         size_t e = b + o->span;
-        if (e > P || (e < P && r->path_opt[e] < 0)) {
+        if (e > P) {
             r->lscore[k] = -INFINITY;
             r->llm[k] = 0;
             r->lchan[k] = 0;
@@ -880,7 +932,8 @@ static int local_scores(unspin_restorer *r, uint32_t ps, uint32_t pe, size_t b, 
         if (want_feat)
             memcpy(f, r->feat + (size_t)oi * CH_NF, sizeof(float) * CH_NF);
         while (e < E) {
-            uint32_t qi = (uint32_t)r->path_opt[e];
+            /* the path's option, or keep where the option ends inside one of the path's */
+            uint32_t qi = r->path_opt[e] >= 0 ? (uint32_t)r->path_opt[e] : r->opt_first[ps + e];
             const dopt *q = &r->opt[qi];
             lm += score_words(r, &st, r->ids + q->ids, q->nw);
             chan += q->chan;

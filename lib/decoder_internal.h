@@ -37,6 +37,11 @@ enum {
     CH_F_CONS,         /* log(1 + times this pair was confidently restored in the document) */
     CH_F_CONS_OTHER,   /* log(1 + times the observed span was restored to something else) */
     CH_F_LM,           /* log10 LM probability of the option in context */
+    CH_F_REV_FOUND,    /* the observed word is among the lexicon's candidates for the candidate
+                          (the link seen from the original's side, as a spinner's thesaurus) */
+    CH_F_REV_RANK,     /* log(1 + its rank there) */
+    CH_F_REV_FANOUT,   /* log(1 + number of candidates of the candidate): a spinner picking
+                          among many synonyms picks each one rarely */
     CH_NF
 };
 

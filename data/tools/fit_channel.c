@@ -4,14 +4,15 @@
  *   fit_channel -m LM.uslm -l LEX.uslex [-n MAX_BYTES] [-r RATE] [-s SEED]
  *               [-p PRECISION] -o OUT.uschan TEXT...
  *   fit_channel --defaults -o OUT.uschan   (untrained built-in weights, for tests)
+ *   -x NAME leaves out the features whose names start with NAME (ablations).
  *
  * 1. Spin clean text with a simple built-in spinner: each content word (or
  *    phrase the lexicon knows) is, with probability RATE (0.4), replaced by
- *    one of its lexicon links chosen at random, sense-blind, with a
- *    geometric preference (0.6) for the strongest links as a thesaurus lists
- *    them (the lexicon's links are taken in the reverse direction, which for
- *    synonyms is the same); the same replacement within a document of 20
- *    lines, as spinners do.
+ *    one of its lexicon links chosen at random, sense-blind: uniformly, or
+ *    with -g P a geometric preference for the strongest links (the
+ *    lexicon's links are taken in the reverse direction, which for synonyms
+ *    is the same); the same replacement within a document of 20 lines, as
+ *    spinners do.
  * 2. Build the restorer's lattice over the spun text (us_dec_collect) and
  *    take every word position with candidates as one example: its options'
  *    features in context, and the label (the true original, or keep).
@@ -87,6 +88,7 @@ typedef struct spinner {
     unspin_tokenizer *tk;
     unspin_candidates *cands;
     double rate;
+    double geo; /* preference for the strongest links: P(next rank) */
     doc_map doc;
 } spinner;
 
@@ -174,8 +176,11 @@ static void spin_line(spinner *s, const char *line, size_t len, char **out, size
             /* the lexicon sorts candidates by strength of evidence: a spinner's
              * thesaurus puts the strong synonyms first, so pick geometrically */
             size_t pick = 0;
-            while (pick + 1 < ok && rnd01() < 0.6)
-                pick++;
+            if (s->geo <= 0)
+                pick = (size_t)(rnd() % ok);
+            else
+                while (pick + 1 < ok && rnd01() < s->geo)
+                    pick++;
             for (size_t q = 0; q < nc; q++) {
                 if (c[q].span <= k && c[q].text_length < 200 &&
                     !(c[q].text_length == olen[c[q].span - 1] && memcmp(c[q].text, orig[c[q].span - 1], c[q].text_length) == 0)) {
@@ -311,9 +316,11 @@ static void posterior(const exset *s, const example *x, const float *w, double *
         p[k] /= z;
 }
 
+static int excluded[CH_NF]; /* features left out (--exclude), weight 0 */
+
 static int fitted(int j)
 {
-    return j != CH_F_CONS && j != CH_F_CONS_OTHER;
+    return j != CH_F_CONS && j != CH_F_CONS_OTHER && !excluded[j];
 }
 
 static void fit(const exset *s, float *w, int iters, double l2)
@@ -356,7 +363,7 @@ static void fit(const exset *s, float *w, int iters, double l2)
 int main(int argc, char **argv)
 {
     const char *lm_path = NULL, *lex_path = NULL, *out_path = NULL;
-    double rate = 0.4, target = 0.9;
+    double rate = 0.4, target = 0.9, geo = 0;
     long max_bytes = 400000, iters = 300;
     int defaults = 0;
     static const struct option longopts[] = {
@@ -364,11 +371,12 @@ int main(int argc, char **argv)
         {"output", required_argument, NULL, 'o'}, {"rate", required_argument, NULL, 'r'},
         {"seed", required_argument, NULL, 's'}, {"max-bytes", required_argument, NULL, 'n'},
         {"precision", required_argument, NULL, 'p'}, {"iterations", required_argument, NULL, 'i'},
-        {"defaults", no_argument, NULL, 'D'},
+        {"defaults", no_argument, NULL, 'D'}, {"geometric", required_argument, NULL, 'g'},
+        {"exclude", required_argument, NULL, 'x'},
         {NULL, 0, NULL, 0},
     };
     int c;
-    while ((c = getopt_long(argc, argv, "m:l:o:r:s:n:p:i:D", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:l:o:r:s:n:p:i:Dg:x:", longopts, NULL)) != -1) {
         switch (c) {
         case 'm': lm_path = optarg; break;
         case 'l': lex_path = optarg; break;
@@ -379,6 +387,16 @@ int main(int argc, char **argv)
         case 'p': target = atof(optarg); break;
         case 'i': iters = atol(optarg); break;
         case 'D': defaults = 1; break;
+        case 'g': geo = atof(optarg); break;
+        case 'x': { /* a feature name, or a prefix such as "reverse_" */
+            int any = 0;
+            for (int j = 0; j < CH_NF; j++)
+                if (strncmp(ch_feature_name(j), optarg, strlen(optarg)) == 0)
+                    excluded[j] = any = 1;
+            if (!any)
+                die("no feature named ", optarg);
+            break;
+        }
         default:
             fprintf(stderr, "usage: fit_channel -m LM -l LEX -o OUT.uschan [-r RATE] [-s SEED] [-n MAX_BYTES] "
                             "[-p PRECISION] [-i ITERATIONS] TEXT...\n");
@@ -404,10 +422,14 @@ int main(int argc, char **argv)
     sp.lm = lm;
     sp.lex = lex;
     sp.rate = rate;
+    sp.geo = geo;
     if (unspin_tokenizer_create(&sp.tk, &err) < 0 || unspin_candidates_create(&sp.cands, &err) < 0)
         die_err(&err);
     float w[CH_NF];
     ch_default_weights(w);
+    for (int j = 0; j < CH_NF; j++)
+        if (excluded[j])
+            w[j] = 0;
     unspin_restore_opts opts;
     unspin_restore_opts_default(&opts);
     opts.consistency = 0;
