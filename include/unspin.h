@@ -679,10 +679,134 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
 
 /*! unspin_check_document() :
  * The probability that the whole document (every paragraph since the last
- * reset) was spun: the model applied to the pooled features of all its
- * content words. `paragraphs` (may be NULL) gets the paragraph count.
- * @return the probability (that of an empty text when nothing was checked). */
+ * reset) was spun: the mean of its paragraphs' log-odds, each weighted by
+ * its number of content words (so one long clean paragraph outweighs a
+ * short odd one). `paragraphs` (may be NULL) gets the paragraph count.
+ * @return the probability (that of an empty text when nothing was scored). */
 double unspin_check_document(const unspin_checker *c, size_t *paragraphs);
+
+/* ===== Match: find the source of a spun copy ===== */
+/* (section owned by the match module; see docs/match.md)
+ *
+ * Spinners replace words with synonyms but keep names, numbers, quotations
+ * and the order of sentences. An index holds a collection of original
+ * documents; a matcher finds, for a query document (a suspected spun copy),
+ * the originals it was made from, ranked by a similarity score, with the
+ * aligned spans. Words are reduced to stems (function words dropped, small
+ * number words made digits); candidate documents are retrieved by weighted
+ * stem overlap, where a query word also matches the originals that the
+ * lexicon proposes for it (unspin_lexicon_lookup), and verified by an
+ * order-preserving alignment of the two word sequences. */
+
+/* A collection of original documents: built in memory (add, then finish) or
+ * mapped from a .usidx file. A finished index is read-only: any number of
+ * threads may query it, each with its own matcher. */
+typedef struct unspin_match_index unspin_match_index;
+
+/*! unspin_match_index_create() : an empty index to add documents to.
+ * @return UNSPIN_OK or UNSPIN_E_NOMEM. */
+int unspin_match_index_create(unspin_match_index **out, unspin_error *err);
+
+/*! unspin_match_index_add() :
+ * Add a document (copied): `name` (NUL-terminated, e.g. its file name) and
+ * its text[0..len). Not allowed after unspin_match_index_finish().
+ * @return UNSPIN_OK, UNSPIN_E_INVALID (finished or mapped index, NULL
+ *         argument), UNSPIN_E_LIMIT (more than 2^31 documents or 4 GiB) or
+ *         UNSPIN_E_NOMEM. */
+int unspin_match_index_add(unspin_match_index *ix, const char *name, const char *text, size_t len,
+                           unspin_error *err);
+
+/*! unspin_match_index_finish() :
+ * Compute the word features of all documents and build the lookup tables.
+ * Call once after the last add and before the first query or save.
+ * @return UNSPIN_OK, UNSPIN_E_LIMIT or UNSPIN_E_NOMEM. */
+int unspin_match_index_finish(unspin_match_index *ix, unspin_error *err);
+
+/*! unspin_match_index_save() :
+ * Write a finished index to a .usidx file (written to a temporary file with
+ * an "incomplete" marker, then renamed into place). The file holds the
+ * names and texts of the documents, so it is all a query needs.
+ * @return UNSPIN_OK, UNSPIN_E_INVALID (not finished) or UNSPIN_E_IO. */
+int unspin_match_index_save(const unspin_match_index *ix, const char *path, unspin_error *err);
+
+/*! unspin_match_index_open() :
+ * Map a .usidx file read-only; checks magic, version, sanity values, the
+ * incomplete marker, the checksum and every offset.
+ * @return UNSPIN_OK, UNSPIN_E_IO, UNSPIN_E_FORMAT, UNSPIN_E_VERSION,
+ *         UNSPIN_E_CHECKSUM, UNSPIN_E_INCOMPLETE or UNSPIN_E_NOMEM. */
+int unspin_match_index_open(const char *path, unspin_match_index **out, unspin_error *err);
+
+/*! unspin_match_index_free() : release (NULL is fine). */
+void unspin_match_index_free(unspin_match_index *ix);
+
+/*! unspin_match_index_count() : @return the number of documents (added so far). */
+size_t unspin_match_index_count(const unspin_match_index *ix);
+
+/*! unspin_match_index_document() :
+ * Name and text of document `doc` (< unspin_match_index_count()) of a
+ * finished index; both NUL-terminated, owned by the index. Any output
+ * pointer may be NULL. @return UNSPIN_OK or UNSPIN_E_INVALID. */
+int unspin_match_index_document(const unspin_match_index *ix, size_t doc, const char **name,
+                                const char **text, size_t *text_length);
+
+typedef struct unspin_match_opts {
+    size_t top;            /* best hits returned per query (default 5) */
+    double min_score;      /* leave out hits scoring below this (default 0.2) */
+    size_t candidates;     /* documents retrieved and verified by alignment (default 50) */
+    double synonym_weight; /* value of a match through the lexicon, relative to an
+                              identical word (default 0.8) */
+} unspin_match_opts;
+
+/*! unspin_match_opts_default() : fill *opts with the defaults above. */
+void unspin_match_opts_default(unspin_match_opts *opts);
+
+/* A matcher: an index, an optional lexicon and per-thread scratch space.
+ * One per thread; the index and lexicon must outlive it. */
+typedef struct unspin_matcher unspin_matcher;
+
+/*! unspin_matcher_create() :
+ * `ix` must be finished (or opened from a file). `lex` may be NULL: then
+ * only identical stems match. `opts` may be NULL (defaults).
+ * @return UNSPIN_OK, UNSPIN_E_INVALID or UNSPIN_E_NOMEM. */
+int unspin_matcher_create(const unspin_match_index *ix, const unspin_lexicon *lex,
+                          const unspin_match_opts *opts, unspin_matcher **out, unspin_error *err);
+
+/*! unspin_matcher_free() : release (NULL is fine). */
+void unspin_matcher_free(unspin_matcher *m);
+
+/* A run of aligned text: query bytes [query_start, query_end) correspond to
+ * bytes [source_start, source_end) of the source document. */
+typedef struct unspin_match_span {
+    size_t query_start, query_end;
+    size_t source_start, source_end;
+    size_t words;     /* aligned content words in the run */
+    size_t synonyms;  /* of which matched through the lexicon (not identical) */
+} unspin_match_span;
+
+typedef struct unspin_match_hit {
+    size_t doc;          /* document number in the index */
+    const char *name;    /* its name (owned by the index) */
+    double score;        /* weighted share of the query's content words aligned to the
+                            source, 0..1: how much of the query was made from it */
+    double coverage;     /* weighted share of the source's content words aligned, 0..1 */
+    size_t matched;      /* aligned content words */
+    size_t synonyms;     /* of which matched through the lexicon */
+    const unspin_match_span *spans; /* runs of at least 2 aligned words, in query order */
+    size_t nspans;
+} unspin_match_hit;
+
+typedef struct unspin_match_result {
+    const unspin_match_hit *hits; /* best first (by score, then coverage) */
+    size_t nhits;
+    size_t nwords;                /* content words in the query */
+} unspin_match_result;
+
+/*! unspin_match_query() :
+ * Find the sources of the query text[0..len) (one document). The result is
+ * owned by the matcher and valid until its next call.
+ * @return UNSPIN_OK (possibly with no hits), UNSPIN_E_INVALID or UNSPIN_E_NOMEM. */
+int unspin_match_query(unspin_matcher *m, const char *text, size_t len, const unspin_match_result **out,
+                       unspin_error *err);
 
 #ifdef __cplusplus
 }

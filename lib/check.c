@@ -10,7 +10,8 @@
  * collocation); its cosine with the running mean vector of the paragraph's
  * earlier content words. Sums of these per paragraph give the features below;
  * a logistic model (.uscheck weights, fitted by data/tools/fit_check.c) maps
- * them to a probability. Document features pool the sums of all paragraphs.
+ * them to a probability. The document's probability is the content-weighted
+ * mean of its paragraphs' log-odds.
  *
  * .uscheck file (little-endian):
  *   0  magic    8 bytes "USCHECK\x01" ("USCHECK~" while being written)
@@ -246,7 +247,7 @@ struct unspin_checker {
     int dim;
     float *vec, *topic;
     size_t ntopic;
-    ck_sums doc;
+    double doc_z, doc_weight; /* content-weighted sum of paragraph log-odds, and the weight */
     size_t paragraphs;
     unspin_check_span *spans;
     size_t nspans, capspans;
@@ -376,7 +377,7 @@ void unspin_checker_reset(unspin_checker *c)
 {
     if (!c)
         return;
-    memset(&c->doc, 0, sizeof c->doc);
+    c->doc_z = c->doc_weight = 0;
     c->paragraphs = 0;
 }
 
@@ -419,47 +420,24 @@ static void ck_top(double *top, double g)
     }
 }
 
-static void ck_add(ck_sums *a, const ck_sums *b)
-{
-    double mg = a->maxgain > b->maxgain ? a->maxgain : b->maxgain;
-    a->content += b->content;
-    a->gain += b->gain;
-    a->ngain += b->ngain;
-    a->uni += b->uni;
-    a->raresyn += b->raresyn;
-    a->backoff += b->backoff;
-    a->cos += b->cos;
-    a->ncos += b->ncos;
-    a->lp += b->lp;
-    a->nlp += b->nlp;
-    a->rare += b->rare;
-    a->pmi += b->pmi;
-    a->npmi += b->npmi;
-    a->lowpmi += b->lowpmi;
-    a->strong += b->strong;
-    a->nstrong += b->nstrong;
-    for (int i = 0; i < 3; i++)
-        ck_top(a->top, b->top[i]);
-    a->fit += b->fit;
-    a->nfit += b->nfit;
-    a->lowfit += b->lowfit;
-    for (int i = 0; i < 3; i++)
-        ck_top(a->worst, b->worst[i]);
-    a->jr += b->jr;
-    a->jo += b->jo;
-    a->restored += b->restored;
-    a->maxgain = mg;
-}
-
 double unspin_check_document(const unspin_checker *c, size_t *paragraphs)
 {
     if (paragraphs)
         *paragraphs = c ? c->paragraphs : 0;
     if (!c)
         return 0.5;
-    double f[UNSPIN_CHECK_NFEATURES];
-    ck_features(&c->doc, f);
-    return us_check_part_p(&c->m.part[us_check_part_of(c->doc.content)], f);
+    double z = 0;
+    if (c->doc_weight > 0) {
+        z = c->doc_z / c->doc_weight;
+    } else {
+        ck_sums none;
+        memset(&none, 0, sizeof none);
+        double f[UNSPIN_CHECK_NFEATURES];
+        ck_features(&none, f);
+        double p = us_check_part_p(&c->m.part[0], f);
+        return p;
+    }
+    return 1.0 / (1.0 + exp(-z));
 }
 
 static int ck_add_span(unspin_checker *c, size_t start, size_t end, double score, const char *sugg, size_t slen,
@@ -717,12 +695,16 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
     }
     for (size_t k = 0; k < c->nspans; k++)
         c->spans[k].suggestion = c->pool + (uintptr_t)c->spans[k].suggestion;
-    ck_add(&c->doc, &s);
     c->paragraphs++;
     unspin_check_result *r = &c->res;
     memset(r, 0, sizeof *r);
     ck_features(&s, r->features);
     r->p_spun = us_check_part_p(&c->m.part[us_check_part_of(s.content)], r->features);
+    if (s.content > 0) {
+        double p = r->p_spun < 1e-12 ? 1e-12 : r->p_spun > 1 - 1e-12 ? 1 - 1e-12 : r->p_spun;
+        c->doc_z += s.content * log(p / (1 - p));
+        c->doc_weight += s.content;
+    }
     r->nwords = nwords;
     r->ncontent = (size_t)s.content;
     r->spans = c->spans;

@@ -170,8 +170,6 @@ int cmd_check(int argc, char **argv)
         rc = cli_lib_error(&err, true);
         goto done;
     }
-    if (!have_w)
-        cli_error("check: note: no %s, using built-in unfitted weights (run 'make models')", w_path);
     if (unspin_checker_create(lm, lex, w, &c.ck, &err) != UNSPIN_OK) {
         rc = cli_lib_error(&err, false);
         goto done;

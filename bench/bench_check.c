@@ -1,0 +1,124 @@
+/* bench_check.c - `unspin check` throughput: paragraphs per second and MB/s
+ * of unspin_check_paragraph() with the default models (found as the CLI
+ * finds them: $UNSPIN_MODELS, then ./models), CPU time of the process, over
+ * a text file given as argument or, by default, .cache/text/general.heldout.txt
+ * and technical.heldout.txt (one paragraph a line). Skipped (exit 0) when the
+ * models or the text are missing. Prints
+ * "check: X MB/s, Y paragraphs/s (N bytes, M paragraphs, P spans)". */
+#include "unspin.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int main(int argc, char **argv);
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 20, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0)
+            break;
+        if (n == cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = nb;
+        }
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+static const char *model(const char *name, char *buf, size_t cap)
+{
+    const char *dir = getenv("UNSPIN_MODELS");
+    snprintf(buf, cap, "%s/%s", dir && *dir ? dir : "models", name);
+    FILE *f = fopen(buf, "rb");
+    if (!f)
+        return NULL;
+    fclose(f);
+    return buf;
+}
+
+int main(int argc, char **argv)
+{
+    char lmp[4096], lexp[4096], wp[4096];
+    if (!model("default.uslm", lmp, sizeof lmp) || !model("default.uslex", lexp, sizeof lexp)) {
+        printf("check: skipped (no models/default.uslm or default.uslex; run 'make models')\n");
+        return 0;
+    }
+    const char *files[2] = {".cache/text/general.heldout.txt", ".cache/text/technical.heldout.txt"};
+    int nfiles = 2;
+    if (argc > 1) {
+        files[0] = argv[1];
+        nfiles = 1;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    for (int i = 0; i < nfiles; i++) {
+        size_t n;
+        char *t = slurp(files[i], &n);
+        if (!t) {
+            printf("check: skipped (cannot read %s)\n", files[i]);
+            free(text);
+            return 0;
+        }
+        char *nt = realloc(text, len + n + 1);
+        if (!nt) {
+            free(t);
+            free(text);
+            return 1;
+        }
+        text = nt;
+        memcpy(text + len, t, n);
+        len += n;
+        free(t);
+    }
+    unspin_error err;
+    unspin_lm *lm = NULL;
+    unspin_lexicon *lex = NULL;
+    unspin_check_weights *w = NULL;
+    unspin_checker *ck = NULL;
+    if (unspin_lm_open(lmp, &lm, &err) != UNSPIN_OK || unspin_lexicon_open(lexp, &lex, &err) != UNSPIN_OK ||
+        (model("default.uscheck", wp, sizeof wp) && unspin_check_weights_open(wp, &w, &err) != UNSPIN_OK) ||
+        unspin_checker_create(lm, lex, w, &ck, &err) != UNSPIN_OK) {
+        fprintf(stderr, "bench_check: %s\n", err.message);
+        return 1;
+    }
+    clock_t t0 = clock();
+    size_t paras = 0, spans = 0, i = 0;
+    while (i < len) {
+        const char *nl = memchr(text + i, '\n', len - i);
+        size_t end = nl ? (size_t)(nl - text) : len;
+        const unspin_check_result *r;
+        if (unspin_check_paragraph(ck, text + i, end - i, &r, &err) != UNSPIN_OK) {
+            fprintf(stderr, "bench_check: %s\n", err.message);
+            return 1;
+        }
+        spans += r->nspans;
+        paras++;
+        i = end + 1;
+    }
+    double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    if (secs <= 0)
+        secs = 1e-9;
+    printf("check: %.2f MB/s, %.0f paragraphs/s (%zu bytes, %zu paragraphs, %zu spans; document p_spun %.3f)\n",
+           (double)len / 1e6 / secs, (double)paras / secs, len, paras, spans, unspin_check_document(ck, NULL));
+    unspin_checker_free(ck);
+    unspin_check_weights_close(w);
+    unspin_lexicon_close(lex);
+    unspin_lm_close(lm);
+    free(text);
+    return 0;
+}

@@ -1,0 +1,43 @@
+# tests/cli/t_check.sh - `unspin check` on fixture models built from
+# tests/data/restore.arpa and tests/data/restore-thes.dat.
+
+expect check_help 0 -- "$UNSPIN" check --help
+expect check_bad_threshold 2 -- "$UNSPIN" check --threshold 2
+expect check_bad_option 2 -- "$UNSPIN" check --no-such-option
+expect check_missing_model 3 'language model not found' -- \
+    env UNSPIN_MODELS="$T/none" sh -c "cd '$T' && '$UNSPIN' check </dev/null"
+
+if "$UNSPIN" lm import tests/data/restore.arpa -o "$T/c.uslm" >/dev/null 2>&1 &&
+   "$UNSPIN" build lexicon -o "$T/c.uslex" --mythes tests/data/restore-thes.dat --no-function-words >/dev/null 2>&1; then
+    C="$UNSPIN check --model $T/c.uslm --lexicon $T/c.uslex"
+    expect check_missing_lexicon 3 'lexicon not found' -- "$UNSPIN" check --model "$T/c.uslm" --lexicon "$T/none.uslex"
+    expect check_missing_weights 3 'weights not found' -- $C --weights "$T/none.uscheck"
+    printf 'USCHECK\001xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' >"$T/bad.uscheck"
+    expect check_corrupt_weights 3 'bad.uscheck' -- $C --weights "$T/bad.uscheck"
+    expect check_missing_input 2 'nonexistent' -- $C "$T/nonexistent.txt"
+    printf 'He mentioned that it rained.\n\nHe said that it rained.\n' >"$T/in.txt"
+    # one JSON record per line (blank line included) and the document summary
+    $C --json "$T/in.txt" >"$T/json" 2>"$T/err"
+    rc=$?
+    if [ "$rc" -le 1 ] && [ "$(wc -l <"$T/json")" -eq 4 ] &&
+       grep -q '^{"line":1,"p_spun":[0-9.]*,"words":5,"spans":\[{"start":3,"end":12,"text":"mentioned","score":[0-9.]*,"suggestion":"said"}\]}$' "$T/json" &&
+       grep -q '^{"line":2,"p_spun":[0-9.]*,"words":0,"spans":\[\]}$' "$T/json" &&
+       grep -q '^{"line":3,"p_spun":[0-9.]*,"words":5,"spans":\[\]}$' "$T/json" &&
+       grep -q '^{"document":true,"p_spun":[0-9.]*,"paragraphs":3}$' "$T/json"; then
+        ok check_json
+    else
+        fail check_json "exit $rc: $(cat "$T/json" "$T/err")"
+    fi
+    # the spun line scores higher than the original
+    p1=$(sed -n 1p "$T/json" | sed 's/.*"p_spun":\([0-9.]*\).*/\1/')
+    p3=$(sed -n 3p "$T/json" | sed 's/.*"p_spun":\([0-9.]*\).*/\1/')
+    if awk -v a="$p1" -v b="$p3" 'BEGIN { exit !(a > b) }'; then ok check_spun_higher; else fail check_spun_higher "$p1 <= $p3"; fi
+    # text output: P<TAB>preview, spans, summary; exit status follows the threshold
+    expect check_threshold_low 0 -- $C --threshold 0 "$T/in.txt"
+    expect check_threshold_high 1 -- $C --threshold 1 "$T/in.txt"
+    $C --spans --threshold 0 "$T/in.txt" >"$T/out" 2>/dev/null
+    if grep -q '^0\.[0-9]*	He mentioned that it rained\.$' "$T/out" && grep -q '	3-12	mentioned -> said	' "$T/out" &&
+       grep -q '^document	0\.[0-9]*	3 paragraphs$' "$T/out"; then ok check_text; else fail check_text "$(cat "$T/out")"; fi
+    # quiet: no output, only the status; stdin without a final newline
+    expect check_quiet 0 -- sh -c "printf 'He mentioned that it rained.' | $C --quiet --threshold 0 | wc -c | grep -qx 0"
+fi
