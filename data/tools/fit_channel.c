@@ -11,8 +11,9 @@
  *    one of its lexicon links chosen at random, sense-blind: uniformly, or
  *    with -g P a geometric preference for the strongest links (the
  *    lexicon's links are taken in the reverse direction, which for synonyms
- *    is the same); the same replacement within a document of 20 lines, as
- *    spinners do.
+ *    is the same); a phrase link (several words on either side) only with
+ *    P 0.15 when one-word links exist; the same replacement within a
+ *    document of 20 lines, as spinners do. Spelling variants are not used.
  * 2. Build the restorer's lattice over the spun text (us_dec_collect) and
  *    take every word position with candidates as one example: its options'
  *    features in context, and the label (the true original, or keep).
@@ -89,6 +90,7 @@ typedef struct spinner {
     unspin_candidates *cands;
     double rate;
     double geo; /* preference for the strongest links: P(next rank) */
+    double phrase_rate; /* P(a phrase link) when single-word links exist too */
     doc_map doc;
 } spinner;
 
@@ -100,6 +102,18 @@ static float uni(const unspin_lm *lm, const char *w, size_t n)
     unspin_lm_state st;
     unspin_lm_null_state(lm, &st);
     return unspin_lm_score(lm, &st, id, &st);
+}
+
+static int usable(const unspin_candidate *c, size_t k, char orig[][256], const size_t *olen)
+{
+    return c->span <= k && c->text_length < 200 &&
+           !(c->text_length == olen[c->span - 1] && memcmp(c->text, orig[c->span - 1], c->text_length) == 0) &&
+           (c->sources & ~(uint32_t)UNSPIN_SRC_SPELLING) != 0;
+}
+
+static int is_phrase(const unspin_candidate *c)
+{
+    return c->span != 1 || memchr(c->text, ' ', c->text_length) != NULL;
 }
 
 /* Spin `line`; the spun text goes to *out (malloc'd), the records to *recs. */
@@ -166,29 +180,28 @@ static void spin_line(spinner *s, const char *line, size_t len, char **out, size
             }
         }
         if (!repl) {
-            size_t ok = 0;
+            /* usable links: within the words at hand, not the text itself;
+             * one word for one word (class 0) or phrases (class 1) */
+            size_t ok[2] = {0, 0};
             for (size_t q = 0; q < nc; q++)
-                if (c[q].span <= k && c[q].text_length < 200 &&
-                    !(c[q].text_length == olen[c[q].span - 1] && memcmp(c[q].text, orig[c[q].span - 1], c[q].text_length) == 0))
-                    ok++;
-            if (!ok)
+                if (usable(&c[q], k, orig, olen))
+                    ok[is_phrase(&c[q])]++;
+            if (!ok[0] && !ok[1])
                 continue;
-            /* the lexicon sorts candidates by strength of evidence: a spinner's
-             * thesaurus puts the strong synonyms first, so pick geometrically */
+            /* a spinner mostly swaps single words: phrases only with P 0.15
+             * (or when there is nothing else) */
+            int cls = !ok[0] || (ok[1] && rnd01() < s->phrase_rate);
             size_t pick = 0;
             if (s->geo <= 0)
-                pick = (size_t)(rnd() % ok);
+                pick = (size_t)(rnd() % ok[cls]);
             else
-                while (pick + 1 < ok && rnd01() < s->geo)
+                while (pick + 1 < ok[cls] && rnd01() < s->geo)
                     pick++;
             for (size_t q = 0; q < nc; q++) {
-                if (c[q].span <= k && c[q].text_length < 200 &&
-                    !(c[q].text_length == olen[c[q].span - 1] && memcmp(c[q].text, orig[c[q].span - 1], c[q].text_length) == 0)) {
-                    if (pick-- == 0) {
-                        repl = c[q].text;
-                        span = c[q].span;
-                        break;
-                    }
+                if (usable(&c[q], k, orig, olen) && is_phrase(&c[q]) == cls && pick-- == 0) {
+                    repl = c[q].text;
+                    span = c[q].span;
+                    break;
                 }
             }
             if (s->doc.n == s->doc.cap) {
@@ -423,6 +436,7 @@ int main(int argc, char **argv)
     sp.lex = lex;
     sp.rate = rate;
     sp.geo = geo;
+    sp.phrase_rate = 0.15;
     if (unspin_tokenizer_create(&sp.tk, &err) < 0 || unspin_candidates_create(&sp.cands, &err) < 0)
         die_err(&err);
     float w[CH_NF];
