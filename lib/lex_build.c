@@ -462,6 +462,7 @@ typedef struct lex_finish_opts {
     const unsigned char *embed_blob;
     size_t embed_size;
     const embed *emb;
+    const morph *morph; /* for the POS bits of entries (may be NULL) */
 } lex_finish_opts;
 
 static int lexb_write(lexb *b, const lex_finish_opts *o, const char *path, unspin_error *err)
@@ -518,7 +519,7 @@ static int lexb_write(lexb *b, const lex_finish_opts *o, const char *path, unspi
         size_t len;
         const char *s = strmap_key(&b->norm, i, &len);
         eid[i] = o->emb ? embed_find(o->emb, s, len) : -1;
-        rank[i] = eid[i] >= 0 ? (uint32_t)eid[i] : LEX_RANK_NONE;
+        rank[i] = eid[i] >= 0 && (uint32_t)eid[i] < LEX_RANK_NONE ? (uint32_t)eid[i] : LEX_RANK_NONE;
     }
 
     /* 4. per spun entry: rank, cap, emit */
@@ -566,6 +567,7 @@ static int lexb_write(lexb *b, const lex_finish_opts *o, const char *path, unspi
             l[5] = x->rel;
             l[6] = (unsigned char)(x->links & 0xff);
             l[7] = (unsigned char)(x->links >> 8);
+            us_store32(l + 8, lex_f2u(rk[k].score));
             nl++;
         }
         if (b->ntok[s] > 1) {
@@ -587,7 +589,10 @@ static int lexb_write(lexb *b, const lex_finish_opts *o, const char *path, unspi
         ent[5] = (unsigned char)(len >> 8);
         ent[6] = b->ntok[i];
         ent[7] = maxlen[i] ? maxlen[i] : 1;
-        us_store32(ent + 12, rank[i]);
+        ent[12] = (unsigned char)rank[i];
+        ent[13] = (unsigned char)(rank[i] >> 8);
+        ent[14] = (unsigned char)(rank[i] >> 16);
+        ent[15] = (unsigned char)(o->morph ? morph_in_index(o->morph, s, len) : 0);
         /* hash slot */
         size_t mask = nslots - 1, h = (size_t)us_hash(s, len) & mask;
         while (us_load32(hash + h * 4))
@@ -844,6 +849,7 @@ int unspin_lexicon_build(const unspin_lexicon_build_opts *opts, const char *out,
             .embed_blob = embed_blob,
             .embed_size = embed_size,
             .emb = emb,
+            .morph = mo,
         };
         rc = lexb_write(b, &fo, out, err);
     }

@@ -9,6 +9,8 @@
 
 #include "internal.h"
 
+#include <string.h>
+
 /* ---- file layout ---- */
 #define LEX_MAGIC "UNSPINLX"
 #define LEX_VERSION 1u
@@ -18,9 +20,9 @@
 #define LEX_HEADER_SIZE 64u
 #define LEX_SECTION_SIZE 24u
 #define LEX_ENTRY_SIZE 16u
-#define LEX_LINK_SIZE 8u
+#define LEX_LINK_SIZE 12u
 #define LEX_MAX_PHRASE 4u
-#define LEX_RANK_NONE 0xffffffffu
+#define LEX_RANK_NONE 0xffffffu /* 24-bit field */
 #define LEX_SIM_NONE (-128)
 
 enum {
@@ -36,6 +38,19 @@ enum {
 /* Strength of a link, used to rank candidates (builder and reader agree).
  * rank: frequency rank of the original (LEX_RANK_NONE if unknown);
  * sim: cosine * 127 or LEX_SIM_NONE. */
+static inline uint32_t lex_f2u(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+static inline float lex_u2f(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, 4);
+    return f == f ? f : -1e30f; /* NaN (corrupt file): least */
+}
+
 US_INTERNAL float lex_link_score(unsigned sources, unsigned relations, unsigned links, int sim,
                                  uint32_t rank);
 

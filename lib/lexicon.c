@@ -35,12 +35,42 @@ typedef struct cand_work {
     uint32_t text_off; /* in the arena, or UINT32_MAX when text points into the file */
 } cand_work;
 
+#define DEDUP_SLOTS 2048u /* power of two, > 2 * MAX_RESULTS */
+#define MAX_RESULTS 1000u /* candidates gathered per lookup before capping */
+
+/* Per-thread cache of single-word results (Zipf: most tokens are frequent
+ * words): direct-mapped by the hash of the word. */
+typedef struct lc_item {
+    float score;
+    uint32_t off, len;
+    uint8_t src, rel, links, infl;
+    float sim;
+} lc_item;
+
+typedef struct lc_slot {
+    const unspin_lexicon *lex;
+    uint32_t wlen, n;
+    uint8_t maxlen, verb_phr;
+    char word[64];
+    lc_item *items;
+    size_t icap;
+    char *text;
+    size_t tcap;
+} lc_slot;
+
+#define LC_SLOTS 8192u
+
 struct unspin_candidates {
-    unspin_candidate *c;
+    lc_slot *cache;
+    unspin_candidate *c, *out;
     cand_work *w;
+    uint32_t *order;
     size_t n, cap;
     char *arena;
     size_t alen, acap;
+    uint32_t gen;
+    uint32_t slot_gen[DEDUP_SLOTS];
+    uint16_t slot_idx[DEDUP_SLOTS];
     char key[4 * 256 + 8];
 };
 
@@ -167,14 +197,16 @@ int lex_open_memory(const void *data, size_t size, const char *name, unspin_lexi
     snprintf(lex->name, sizeof lex->name, "%s", name);
     int rc = UNSPIN_OK;
     if (sec[LEX_SEC_MORPH]) {
-        rc = morph_open(sec[LEX_SEC_MORPH], (size_t)secsz[LEX_SEC_MORPH], &lex->morph, err);
+        unspin_error sub;
+        rc = morph_open(sec[LEX_SEC_MORPH], (size_t)secsz[LEX_SEC_MORPH], &lex->morph, &sub);
         if (rc < 0)
-            us_error(err, rc, "%s: morphology section: %s", name, err ? err->message : "corrupt");
+            us_error(err, rc, "%s: morphology section: %s", name, sub.message);
     }
     if (rc == UNSPIN_OK && sec[LEX_SEC_EMBED]) {
-        rc = embed_open(sec[LEX_SEC_EMBED], (size_t)secsz[LEX_SEC_EMBED], &lex->emb, err);
+        unspin_error sub;
+        rc = embed_open(sec[LEX_SEC_EMBED], (size_t)secsz[LEX_SEC_EMBED], &lex->emb, &sub);
         if (rc < 0)
-            us_error(err, rc, "%s: embedding section: %s", name, err ? err->message : "corrupt");
+            us_error(err, rc, "%s: embedding section: %s", name, sub.message);
     }
     if (rc < 0) {
         unspin_lexicon_close(lex);
@@ -244,8 +276,17 @@ void unspin_candidates_free(unspin_candidates *c)
 {
     if (!c)
         return;
+    if (c->cache) {
+        for (size_t i = 0; i <= LC_SLOTS; i++) {
+            us_free(c->cache[i].items);
+            us_free(c->cache[i].text);
+        }
+        us_free(c->cache);
+    }
     us_free(c->c);
+    us_free(c->out);
     us_free(c->w);
+    us_free(c->order);
     us_free(c->arena);
     us_free(c);
 }
@@ -280,20 +321,87 @@ static uint32_t find_entry(const unspin_lexicon *lex, const char *s, size_t len)
     return UINT32_MAX;
 }
 
-static int cand_push(unspin_candidates *c, unspin_error *err)
+static int cand_reserve(unspin_candidates *c, size_t need, unspin_error *err)
 {
-    if (c->n + 1 > c->cap) {
-        size_t cap = c->cap, cap2 = c->cap;
-        if (us_grow((void **)&c->c, &cap, c->n + 1, sizeof *c->c) < 0 ||
-            us_grow((void **)&c->w, &cap2, c->n + 1, sizeof *c->w) < 0)
-            return us_error(err, UNSPIN_E_NOMEM, "lexicon lookup: out of memory");
-        c->cap = cap < cap2 ? cap : cap2;
-    }
+    if (need <= c->cap)
+        return UNSPIN_OK;
+    size_t cap = c->cap ? c->cap : 64;
+    while (cap < need)
+        cap *= 2;
+    void *a = us_realloc(c->c, cap * sizeof *c->c);
+    if (a)
+        c->c = a;
+    void *b = us_realloc(c->out, cap * sizeof *c->out);
+    if (b)
+        c->out = b;
+    void *w = us_realloc(c->w, cap * sizeof *c->w);
+    if (w)
+        c->w = w;
+    void *o = us_realloc(c->order, cap * sizeof *c->order);
+    if (o)
+        c->order = o;
+    if (!a || !b || !w || !o)
+        return us_error(err, UNSPIN_E_NOMEM, "lexicon lookup: out of memory");
+    c->cap = cap;
     return UNSPIN_OK;
 }
 
-/* Append the links of entry `id` as candidates of span `span`; when tag >= 0
- * re-inflect them (only those whose POS fits the tag). */
+static const char *cand_text(const unspin_candidates *c, size_t i)
+{
+    return c->w[i].text_off == UINT32_MAX ? c->c[i].text : c->arena + c->w[i].text_off;
+}
+
+/* Add one candidate, merging it with an equal one (same span and text).
+ * Returns 1 if added or merged, 0 if the result list is full. */
+static int cand_add(unspin_candidates *c, const char *text, size_t tl, uint32_t text_off, uint32_t span,
+                    const unsigned char *l, float score, int inflected, unspin_error *err)
+{
+    uint32_t h = (uint32_t)us_hash(text, tl) * 2654435761u + span * 40503u;
+    for (uint32_t p = 0; p < DEDUP_SLOTS; p++) {
+        uint32_t s = (h + p) & (DEDUP_SLOTS - 1);
+        if (c->slot_gen[s] != c->gen) {
+            if (c->n >= MAX_RESULTS)
+                return 0;
+            if (cand_reserve(c, c->n + 1, err) < 0)
+                return -1;
+            c->slot_gen[s] = c->gen;
+            c->slot_idx[s] = (uint16_t)c->n;
+            unspin_candidate *x = &c->c[c->n];
+            x->text = text_off == UINT32_MAX ? text : NULL;
+            x->text_length = tl;
+            x->span = span;
+            x->sources = l[4];
+            x->relations = l[5];
+            x->links = l[6];
+            int sim = (int)(int8_t)l[7];
+            x->similarity = sim == LEX_SIM_NONE ? 0.0f : (float)sim / 127.0f;
+            x->inflected = inflected;
+            c->w[c->n].score = score;
+            c->w[c->n].text_off = text_off;
+            c->n++;
+            return 1;
+        }
+        uint32_t i = c->slot_idx[s];
+        unspin_candidate *x = &c->c[i];
+        if (x->span == span && x->text_length == tl && memcmp(cand_text(c, i), text, tl) == 0) {
+            x->sources |= l[4];
+            x->relations |= l[5];
+            if (l[6] > x->links)
+                x->links = l[6];
+            int sim = (int)(int8_t)l[7];
+            if (sim != LEX_SIM_NONE && (float)sim / 127.0f > x->similarity)
+                x->similarity = (float)sim / 127.0f;
+            if (score > c->w[i].score)
+                c->w[i].score = score;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Append the links of entry `id` as candidates of span `span` (at most the
+ * lookup cap of them, best first); when tag > 0 re-inflect them (only those
+ * whose POS fits). */
 static int add_links(const unspin_lexicon *lex, unspin_candidates *c, uint32_t id, uint32_t span, int tag,
                      unsigned pos, float bonus, unspin_error *err)
 {
@@ -301,7 +409,8 @@ static int add_links(const unspin_lexicon *lex, unspin_candidates *c, uint32_t i
     uint32_t lb = us_load32(e + 8), le = us_load32(e + 8 + LEX_ENTRY_SIZE);
     if (le > lex->nlinks || lb > le)
         return UNSPIN_OK;
-    for (uint32_t k = lb; k < le; k++) {
+    uint32_t added = 0;
+    for (uint32_t k = lb; k < le && added < lex->max_candidates; k++) {
         const unsigned char *l = lex->links + (size_t)k * LEX_LINK_SIZE;
         uint32_t t = us_load32(l);
         if (t >= lex->nentries)
@@ -310,8 +419,7 @@ static int add_links(const unspin_lexicon *lex, unspin_candidates *c, uint32_t i
         const char *ts = entry_text(lex, t, &tl);
         uint32_t text_off = UINT32_MAX;
         if (tag > 0) {
-            unsigned tp = lex->morph ? morph_in_index(lex->morph, ts, tl) : 0;
-            if (!(tp & pos))
+            if (!(entry_at(lex, t)[15] & pos))
                 continue;
             char buf[MORPH_MAX_LEN * 2 + 8];
             int r = morph_inflect(lex->morph, ts, tl, tag, buf, sizeof buf);
@@ -324,136 +432,90 @@ static int add_links(const unspin_lexicon *lex, unspin_candidates *c, uint32_t i
             c->arena[c->alen + (size_t)r] = 0;
             c->alen += (size_t)r + 1;
             tl = (size_t)r;
+            ts = c->arena + text_off;
         }
-        US_TRY(cand_push(c, err));
-        unspin_candidate *x = &c->c[c->n];
-        x->text = text_off == UINT32_MAX ? ts : NULL;
-        x->text_length = tl;
-        x->span = span;
-        x->sources = l[4];
-        x->relations = l[5];
-        x->links = l[6];
-        int sim = (int)(int8_t)l[7];
-        x->similarity = sim == LEX_SIM_NONE ? 0.0f : (float)sim / 127.0f;
-        x->inflected = tag > 0;
-        c->w[c->n].score = lex_link_score(l[4], l[5], l[6], sim, us_load32(entry_at(lex, t) + 12)) + bonus;
-        c->w[c->n].text_off = text_off;
-        c->n++;
+        int r = cand_add(c, ts, tl, text_off, span, l, lex_u2f(us_load32(l + 8)) + bonus, tag > 0, err);
+        if (r < 0)
+            return UNSPIN_E_NOMEM;
+        if (r == 0)
+            break;
+        added++;
     }
     return UNSPIN_OK;
 }
 
-static const char *cand_text(const unspin_candidates *c, size_t i)
-{
-    return c->w[i].text_off == UINT32_MAX ? c->c[i].text : c->arena + c->w[i].text_off;
-}
+/* order: span ascending, score descending, then text */
+typedef struct sort_key {
+    uint32_t span;
+    float score;
+    const char *text;
+    size_t len;
+    uint32_t index;
+} sort_key;
 
-/* sort helpers: an index array sorted with a context-free comparator needs
- * the data; we sort (candidate, work) pairs together through a temporary. */
-typedef struct pair {
-    unspin_candidate c;
-    cand_work w;
-    const char *t;
-} pair;
-
-static int cmp_text(const void *a, const void *b)
+static int cmp_key(const void *a, const void *b)
 {
-    const pair *x = a, *y = b;
-    if (x->c.span != y->c.span)
-        return x->c.span < y->c.span ? -1 : 1;
-    size_t n = x->c.text_length < y->c.text_length ? x->c.text_length : y->c.text_length;
-    int r = memcmp(x->t, y->t, n);
+    const sort_key *x = a, *y = b;
+    if (x->span != y->span)
+        return x->span < y->span ? -1 : 1;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int r = memcmp(x->text, y->text, n);
     if (r)
         return r;
-    if (x->c.text_length != y->c.text_length)
-        return x->c.text_length < y->c.text_length ? -1 : 1;
-    if (x->w.score != y->w.score)
-        return x->w.score > y->w.score ? -1 : 1;
-    return 0;
+    return x->len < y->len ? -1 : x->len > y->len;
 }
 
-static int cmp_score(const void *a, const void *b)
-{
-    const pair *x = a, *y = b;
-    if (x->c.span != y->c.span)
-        return x->c.span < y->c.span ? -1 : 1;
-    if (x->w.score != y->w.score)
-        return x->w.score > y->w.score ? -1 : 1;
-    size_t n = x->c.text_length < y->c.text_length ? x->c.text_length : y->c.text_length;
-    int r = memcmp(x->t, y->t, n);
-    if (r)
-        return r;
-    return x->c.text_length < y->c.text_length ? -1 : x->c.text_length > y->c.text_length;
-}
-
-static int finish(const unspin_lexicon *lex, unspin_candidates *c, const char *const *words,
-                  const size_t *lens, const unspin_candidate **cands, size_t *ncands, unspin_error *err)
+/* Sort c->c[from..n) by span and score, drop the observed span itself, cap
+ * each span; c->c[0..from) stays as it is (already final). */
+static void finish(const unspin_lexicon *lex, unspin_candidates *c, const char *const *words, const size_t *lens,
+                   size_t from)
 {
     size_t n = c->n;
-    if (!n) {
-        *cands = c->c;
-        *ncands = 0;
-        return UNSPIN_OK;
-    }
-    pair *p = us_malloc(n * sizeof *p);
-    if (!p)
-        return us_error(err, UNSPIN_E_NOMEM, "lexicon lookup: out of memory");
-    for (size_t i = 0; i < n; i++) {
-        p[i].c = c->c[i];
-        p[i].w = c->w[i];
-        p[i].t = cand_text(c, i);
-    }
-    qsort(p, n, sizeof *p, cmp_text);
-    /* merge duplicates (same span and text): keep the best, union the evidence;
-     * drop candidates equal to the observed span itself */
+    sort_key keys[MAX_RESULTS];
     size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (m && p[m - 1].c.span == p[i].c.span && p[m - 1].c.text_length == p[i].c.text_length &&
-            memcmp(p[m - 1].t, p[i].t, p[i].c.text_length) == 0) {
-            pair *q = &p[m - 1];
-            q->c.sources |= p[i].c.sources;
-            q->c.relations |= p[i].c.relations;
-            if (p[i].c.links > q->c.links)
-                q->c.links = p[i].c.links;
-            if (p[i].c.similarity > q->c.similarity)
-                q->c.similarity = p[i].c.similarity;
-            continue;
-        }
-        /* same as observed? */
-        size_t span = p[i].c.span, off = 0;
+    for (size_t i = from; i < n && m < MAX_RESULTS; i++) {
+        const char *t = cand_text(c, i);
+        size_t tl = c->c[i].text_length;
+        size_t span = c->c[i].span, off = 0;
         int same = 1;
         for (size_t k = 0; k < span && same; k++) {
             if (k) {
-                if (off >= p[i].c.text_length || p[i].t[off] != ' ') { same = 0; break; }
+                if (off >= tl || t[off] != ' ') { same = 0; break; }
                 off++;
             }
-            if (off + lens[k] > p[i].c.text_length || memcmp(p[i].t + off, words[k], lens[k]) != 0)
+            if (off + lens[k] > tl || memcmp(t + off, words[k], lens[k]) != 0)
                 same = 0;
             off += lens[k];
         }
-        if (same && off == p[i].c.text_length)
+        if (same && off == tl)
             continue;
-        p[m++] = p[i];
+        keys[m].span = (uint32_t)span;
+        keys[m].score = c->w[i].score;
+        keys[m].text = t;
+        keys[m].len = tl;
+        keys[m].index = (uint32_t)i;
+        m++;
     }
-    qsort(p, m, sizeof *p, cmp_score);
-    /* cap per span */
-    size_t o = 0, run = 0;
+    if (m > 1)
+        qsort(keys, m, sizeof *keys, cmp_key);
+    memcpy(c->out, c->c, from * sizeof *c->c);
+    size_t o = from, run = 0;
     for (size_t i = 0; i < m; i++) {
-        run = (i && p[i].c.span == p[i - 1].c.span) ? run + 1 : 0;
+        run = (i && keys[i].span == keys[i - 1].span) ? run + 1 : 0;
         if (run >= lex->max_candidates)
             continue;
-        c->c[o] = p[i].c;
-        c->w[o] = p[i].w;
+        c->out[o] = c->c[keys[i].index];
+        c->out[o].text = keys[i].text;
+        c->w[o].score = keys[i].score; /* (keys hold copies: safe to overwrite) */
+        c->w[o].text_off = UINT32_MAX;
         o++;
     }
-    us_free(p);
+    unspin_candidate *t = c->c;
+    c->c = c->out;
+    c->out = t;
     c->n = o;
-    for (size_t i = 0; i < o; i++)
-        if (c->w[i].text_off != UINT32_MAX)
-            c->c[i].text = c->arena + c->w[i].text_off;
-    *cands = c->c;
-    *ncands = o;
-    return UNSPIN_OK;
 }
 
 /* Look up the phrase words[0..L) with word `at` replaced by `lemma`, and add
@@ -492,43 +554,32 @@ static int phrase_variants(const unspin_lexicon *lex, unspin_candidates *c, cons
     return UNSPIN_OK;
 }
 
-int unspin_lexicon_lookup(const unspin_lexicon *lex, const char *const *words, const size_t *lens, size_t n,
-                          unspin_candidates *c, const unspin_candidate **cands, size_t *ncands,
-                          unspin_error *err)
+static void new_generation(unspin_candidates *c)
 {
-    if (!lex || !c || !cands || !ncands || (n && (!words || !lens)))
-        return us_error(err, UNSPIN_E_INVALID, "unspin_lexicon_lookup: NULL argument");
+    if (++c->gen == 0) {
+        memset(c->slot_gen, 0, sizeof c->slot_gen);
+        c->gen = 1;
+    }
+}
+
+/* Single-word candidates of w (exact, spelling variant, lemma + re-inflection),
+ * sorted and capped, in c->c[0..c->n). Sets *maxlen (longest spun phrase that
+ * starts with w) and *verb_phr (an inflected verb reading whose lemma starts
+ * phrases). */
+static int single_word(const unspin_lexicon *lex, unspin_candidates *c, const char *w, size_t wl, uint8_t *maxlen,
+                       uint8_t *verb_phr, unspin_error *err)
+{
     c->n = 0;
-    c->alen = 0;
-    *ncands = 0;
-    *cands = c->c;
-    if (n == 0)
-        return UNSPIN_OK;
-    if (n > LEX_MAX_PHRASE)
-        n = LEX_MAX_PHRASE;
-    for (size_t i = 0; i < n; i++)
-        if (lens[i] == 0 || lens[i] > 255)
-            n = i;
-    if (n == 0)
-        return UNSPIN_OK;
-    uint32_t first = find_entry(lex, words[0], lens[0]);
-    size_t maxlen = first == UINT32_MAX ? 1 : entry_at(lex, first)[7];
+    new_generation(c);
+    uint32_t first = find_entry(lex, w, wl);
+    *maxlen = first == UINT32_MAX ? 1 : entry_at(lex, first)[7];
+    *verb_phr = 0;
     if (first != UINT32_MAX)
         US_TRY(add_links(lex, c, first, 1, 0, 0, 0.0f, err));
-    size_t klen = lens[0];
-    memcpy(c->key, words[0], lens[0]);
-    for (size_t L = 2; L <= n && L <= maxlen; L++) {
-        c->key[klen++] = ' ';
-        memcpy(c->key + klen, words[L - 1], lens[L - 1]);
-        klen += lens[L - 1];
-        uint32_t id = find_entry(lex, c->key, klen);
-        if (id != UINT32_MAX)
-            US_TRY(add_links(lex, c, id, (uint32_t)L, 0, 0, 0.0f, err));
-    }
     if (lex->morph) {
         char spell[MORPH_MAX_LEN + 1];
-        const char *w0 = words[0];
-        size_t l0 = lens[0];
+        const char *w0 = w;
+        size_t l0 = wl;
         size_t sk = morph_spelling_key(lex->morph, w0, l0, spell, sizeof spell);
         if (sk && (sk != l0 || memcmp(spell, w0, l0) != 0)) {
             uint32_t id = find_entry(lex, spell, sk);
@@ -546,12 +597,138 @@ int unspin_lexicon_lookup(const unspin_lexicon *lex, const char *const *words, c
             if (id == UINT32_MAX)
                 continue;
             US_TRY(add_links(lex, c, id, 1, an[i].tag, an[i].pos, -0.3f, err));
-            /* phrases with an inflected verb head: "took part" -> "take part" */
-            if (n >= 2 && an[i].pos == MORPH_VERB)
-                US_TRY(phrase_variants(lex, c, words, lens, n, an[i].lemma, an[i].lemma_len, 0, an[i].tag, err));
+            if (an[i].pos == MORPH_VERB && entry_at(lex, id)[7] >= 2)
+                *verb_phr = 1;
         }
-        /* phrases with a plural noun head: "machine intelligences" */
-        if (n >= 2 && maxlen >= 2) {
+    }
+    const char *words[1] = {w};
+    size_t lens[1] = {wl};
+    finish(lex, c, words, lens, 0);
+    return UNSPIN_OK;
+}
+
+/* Store c->c[0..n) in a cache slot; then point the results at the slot's copy. */
+static int cache_store(unspin_candidates *c, lc_slot *s, const unspin_lexicon *lex, const char *w, size_t wl,
+                       uint8_t maxlen, uint8_t verb_phr)
+{
+    size_t tneed = 0;
+    for (size_t i = 0; i < c->n; i++)
+        tneed += c->c[i].text_length + 1;
+    s->lex = NULL;
+    if (us_grow((void **)&s->items, &s->icap, c->n ? c->n : 1, sizeof *s->items) < 0 ||
+        us_grow((void **)&s->text, &s->tcap, tneed ? tneed : 1, 1) < 0)
+        return UNSPIN_E_NOMEM;
+    size_t off = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const unspin_candidate *x = &c->c[i];
+        lc_item *it = &s->items[i];
+        it->score = c->w[i].score;
+        it->off = (uint32_t)off;
+        it->len = (uint32_t)x->text_length;
+        it->src = (uint8_t)x->sources;
+        it->rel = (uint8_t)x->relations;
+        it->links = (uint8_t)x->links;
+        it->infl = (uint8_t)x->inflected;
+        it->sim = x->similarity;
+        memcpy(s->text + off, x->text, x->text_length);
+        s->text[off + x->text_length] = 0;
+        off += x->text_length + 1;
+    }
+    s->n = (uint32_t)c->n;
+    if (wl < sizeof s->word) {
+        s->wlen = (uint32_t)wl;
+        memcpy(s->word, w, wl);
+    } else {
+        s->wlen = UINT32_MAX; /* never matches: recomputed each time */
+    }
+    s->maxlen = maxlen;
+    s->verb_phr = verb_phr;
+    s->lex = lex;
+    return UNSPIN_OK;
+}
+
+static int cache_load(unspin_candidates *c, const lc_slot *s, unspin_error *err)
+{
+    US_TRY(cand_reserve(c, s->n + 1, err));
+    for (size_t i = 0; i < s->n; i++) {
+        const lc_item *it = &s->items[i];
+        unspin_candidate *x = &c->c[i];
+        x->text = s->text + it->off;
+        x->text_length = it->len;
+        x->span = 1;
+        x->sources = it->src;
+        x->relations = it->rel;
+        x->links = it->links;
+        x->similarity = it->sim;
+        x->inflected = it->infl;
+        c->w[i].score = it->score;
+        c->w[i].text_off = UINT32_MAX;
+    }
+    c->n = s->n;
+    return UNSPIN_OK;
+}
+
+int unspin_lexicon_lookup(const unspin_lexicon *lex, const char *const *words, const size_t *lens, size_t n,
+                          unspin_candidates *c, const unspin_candidate **cands, size_t *ncands,
+                          unspin_error *err)
+{
+    if (!lex || !c || !cands || !ncands || (n && (!words || !lens)))
+        return us_error(err, UNSPIN_E_INVALID, "unspin_lexicon_lookup: NULL argument");
+    c->n = 0;
+    c->alen = 0;
+    *ncands = 0;
+    *cands = c->c;
+    if (n > LEX_MAX_PHRASE)
+        n = LEX_MAX_PHRASE;
+    for (size_t i = 0; i < n; i++)
+        if (lens[i] == 0 || lens[i] > 255)
+            n = i;
+    if (n == 0)
+        return UNSPIN_OK;
+
+    /* span 1, through the cache (slot LC_SLOTS: words too long to cache) */
+    uint8_t maxlen, verb_phr;
+    if (!c->cache) {
+        c->cache = us_calloc(LC_SLOTS + 1, sizeof *c->cache);
+        if (!c->cache)
+            return us_error(err, UNSPIN_E_NOMEM, "lexicon lookup: out of memory");
+    }
+    lc_slot *slot = lens[0] < sizeof slot->word ? &c->cache[(size_t)us_hash(words[0], lens[0]) & (LC_SLOTS - 1)]
+                                                : &c->cache[LC_SLOTS];
+    if (slot->lex != lex || slot->wlen != lens[0] || memcmp(slot->word, words[0], lens[0]) != 0) {
+        US_TRY(single_word(lex, c, words[0], lens[0], &maxlen, &verb_phr, err));
+        if (cache_store(c, slot, lex, words[0], lens[0], maxlen, verb_phr) < 0)
+            return us_error(err, UNSPIN_E_NOMEM, "lexicon lookup: out of memory");
+    }
+    maxlen = slot->maxlen;
+    verb_phr = slot->verb_phr;
+    US_TRY(cache_load(c, slot, err));
+    size_t nsingle = c->n;
+
+    /* phrases */
+    if (n >= 2 && (maxlen >= 2 || verb_phr)) {
+        new_generation(c);
+        size_t klen = lens[0];
+        memcpy(c->key, words[0], lens[0]);
+        for (size_t L = 2; L <= n && L <= maxlen; L++) {
+            c->key[klen++] = ' ';
+            memcpy(c->key + klen, words[L - 1], lens[L - 1]);
+            klen += lens[L - 1];
+            uint32_t id = find_entry(lex, c->key, klen);
+            if (id != UINT32_MAX)
+                US_TRY(add_links(lex, c, id, (uint32_t)L, 0, 0, 0.0f, err));
+        }
+        if (lex->morph && verb_phr) {
+            /* phrases with an inflected verb head: "took part" -> "take part" */
+            morph_analysis an[MORPH_MAX_ANALYSES];
+            size_t na = morph_analyse(lex->morph, words[0], lens[0], an, MORPH_MAX_ANALYSES);
+            for (size_t i = 0; i < na; i++)
+                if (an[i].tag != MORPH_BASE && an[i].pos == MORPH_VERB)
+                    US_TRY(phrase_variants(lex, c, words, lens, n, an[i].lemma, an[i].lemma_len, 0, an[i].tag,
+                                           err));
+        }
+        if (lex->morph && maxlen >= 2) {
+            /* phrases with a plural noun head: "machine intelligences" */
             for (size_t L = 2; L <= n && L <= maxlen; L++) {
                 morph_analysis al[MORPH_MAX_ANALYSES];
                 size_t nl = morph_analyse(lex->morph, words[L - 1], lens[L - 1], al, MORPH_MAX_ANALYSES);
@@ -561,8 +738,12 @@ int unspin_lexicon_lookup(const unspin_lexicon *lex, const char *const *words, c
                                               MORPH_NNS, MORPH_NOUN, err));
             }
         }
+        if (c->n > nsingle)
+            finish(lex, c, words, lens, nsingle);
     }
-    return finish(lex, c, words, lens, cands, ncands, err);
+    *cands = c->c;
+    *ncands = c->n;
+    return UNSPIN_OK;
 }
 
 /* ---------------------------------------------------------------- vectors */
@@ -606,7 +787,7 @@ int unspin_lexicon_similar(const unspin_lexicon *lex, const char *word, size_t l
     size_t got = 0;
     int rc = embed_knn(lex->emb, id, k, 0, nb, &got, err);
     for (size_t i = 0; i < got && rc == UNSPIN_OK; i++) {
-        rc = cand_push(c, err);
+        rc = cand_reserve(c, c->n + 1, err);
         if (rc < 0)
             break;
         unspin_candidate *x = &c->c[c->n];
