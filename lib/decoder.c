@@ -38,6 +38,10 @@
 #define PRUNE_MARGIN 30.0   /* hypotheses this far (nats) below the best are dropped */
 #define DOC_SLOTS 16384     /* document-memory hash table size (power of two) */
 #define DOC_MAX 6000        /* entries kept per document */
+#define SKIP_LOGP (-2.2f)   /* the most frequent words (the, of, and, to, a, in...) are not looked up:
+                               spinners leave them, and they are a third of all words */
+#define REV_SLOTS 8192      /* reverse-lookup cache slots (power of two); emptied when 3/4 full */
+#define REV_POOL (4u << 20) /* ... or when its strings pass 4 MB */
 #define RECORD_MIN_P 0.9    /* posterior needed to remember a pair for the document */
 #define MAX_LM_GAIN 4.5f    /* log10: a candidate whose channel score is so far below keeping's
                                that even this LM gain could not make it win is dropped */
@@ -91,6 +95,11 @@ typedef struct dpost {
     float p_alt, lm_gain, chan_gain;
 } dpost;
 
+typedef struct revent {
+    uint32_t key_off, key_len; /* in revpool */
+    uint32_t list_off, count;  /* the candidates, NUL-separated, in revpool */
+} revent;
+
 typedef struct docent {
     uint32_t key_off, key_len; /* "s\tw" or "s\t" in r->docpool */
     uint32_t count;
@@ -131,6 +140,10 @@ struct unspin_restorer {
 
     /* local-scoring scratch */
     double *lscore; float *lfeat; float *llm; float *lchan; size_t capl;
+
+    /* reverse-lookup cache: word -> its one-word candidates (NUL-separated) */
+    revent *rev; size_t nrev;
+    char *revpool; size_t nrevpool, caprevpool;
 
     /* document memory */
     docent *doc; size_t ndoc;
@@ -298,7 +311,8 @@ int unspin_restorer_create(const unspin_lm *lm, const unspin_lexicon *lex, const
     }
     r->vtmp = us_calloc((size_t)(r->dim > 0 ? r->dim : 1) * 3, sizeof(float));
     r->doc = us_calloc(DOC_SLOTS, sizeof(docent));
-    if (!r->vtmp || !r->doc) {
+    r->rev = us_calloc(REV_SLOTS, sizeof(revent));
+    if (!r->vtmp || !r->doc || !r->rev) {
         unspin_restorer_free(r);
         return us_error(err, UNSPIN_E_NOMEM, "restore: out of memory");
     }
@@ -337,6 +351,8 @@ void unspin_restorer_free(unspin_restorer *r)
     us_free(r->lchan);
     us_free(r->doc);
     us_free(r->docpool);
+    us_free(r->rev);
+    us_free(r->revpool);
     us_free(r);
 }
 
@@ -553,6 +569,66 @@ static int same_stem(const char *a, size_t na, const char *b, size_t nb)
     return k >= 4 && k + 3 >= n;
 }
 
+/* The link seen from the candidate's side: is `obs` among the one-word
+ * candidates of `w`, at which rank, and how many has w? Lookups are cached
+ * in the restorer (the same candidate words come back again and again). */
+static int reverse_rank(unspin_restorer *r, const char *w, size_t wn, const char *obs, size_t on, int *found,
+                        size_t *rank, size_t *count, unspin_error *err)
+{
+    size_t i = (size_t)us_hash(w, wn) & (REV_SLOTS - 1);
+    while (r->rev[i].key_len != 0 &&
+           !(r->rev[i].key_len == wn && memcmp(r->revpool + r->rev[i].key_off, w, wn) == 0))
+        i = (i + 1) & (REV_SLOTS - 1);
+    revent *e = &r->rev[i];
+    if (e->key_len == 0) { /* not cached: look it up */
+        if (r->nrev >= REV_SLOTS / 4 * 3 || r->nrevpool > REV_POOL) {
+            memset(r->rev, 0, sizeof(revent) * REV_SLOTS);
+            r->nrev = r->nrevpool = 0;
+            return reverse_rank(r, w, wn, obs, on, found, rank, count, err);
+        }
+        const char *cw[1] = {w};
+        size_t cl[1] = {wn};
+        const unspin_candidate *rc;
+        size_t nrc = 0;
+        US_TRY(unspin_lexicon_lookup(r->lex, cw, cl, 1, r->cands2, &rc, &nrc, err));
+        size_t need = r->nrevpool + wn + 1;
+        for (size_t q = 0; q < nrc; q++)
+            if (rc[q].span == 1)
+                need += rc[q].text_length + 1;
+        US_TRY(grow(&r->revpool, &r->caprevpool, need, 1, err));
+        e->key_off = (uint32_t)r->nrevpool;
+        memcpy(r->revpool + r->nrevpool, w, wn);
+        r->nrevpool += wn;
+        r->revpool[r->nrevpool++] = 0;
+        e->list_off = (uint32_t)r->nrevpool;
+        e->count = 0;
+        for (size_t q = 0; q < nrc; q++) {
+            if (rc[q].span != 1)
+                continue;
+            memcpy(r->revpool + r->nrevpool, rc[q].text, rc[q].text_length);
+            r->nrevpool += rc[q].text_length;
+            r->revpool[r->nrevpool++] = 0;
+            e->count++;
+        }
+        e->key_len = (uint32_t)wn; /* last: the entry is complete */
+        r->nrev++;
+    }
+    *found = 0;
+    *rank = 0;
+    *count = e->count;
+    const char *at = r->revpool + e->list_off;
+    for (uint32_t q = 0; q < e->count; q++) {
+        size_t l = strlen(at);
+        if (l == on && memcmp(at, obs, on) == 0) {
+            *found = 1;
+            *rank = q;
+            break;
+        }
+        at += l + 1;
+    }
+    return UNSPIN_OK;
+}
+
 /* Options of word position p (keep first). */
 static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, cand_tmp **tmp, size_t *captmp,
                           unspin_error *err)
@@ -560,7 +636,7 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, can
     const dtok *t0 = &r->tok[r->ptok[p]];
     r->opt_first[p] = (uint32_t)r->nopt;
     unspin_word keep_id = t0->id;
-    if (t0->prot || t0->kind != UNSPIN_TOKEN_WORD) {
+    if (t0->prot || t0->kind != UNSPIN_TOKEN_WORD || t0->uni > SKIP_LOGP) {
         US_TRY(add_option(r, p, 1, r->pool + t0->norm_off, t0->norm_len, &keep_id, 1, 1, NULL, err));
         r->opt_n[p] = 1;
         return UNSPIN_OK;
@@ -676,22 +752,9 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, can
             continue;
         /* the link from the original's side: is the observed word among the
          * candidates of the candidate, and how many does it have? */
-        const char *cw[1] = {c->text};
-        size_t cl[1] = {c->text_length};
-        const unspin_candidate *rc;
-        size_t nrc = 0;
-        US_TRY(unspin_lexicon_lookup(r->lex, cw, cl, 1, r->cands2, &rc, &nrc, err));
         size_t rank = 0, rn = 0;
         int found = 0;
-        for (size_t q = 0; q < nrc; q++) {
-            if (rc[q].span != 1)
-                continue;
-            if (!found && rc[q].text_length == lens[0] && memcmp(rc[q].text, words[0], lens[0]) == 0) {
-                found = 1;
-                rank = rn;
-            }
-            rn++;
-        }
+        US_TRY(reverse_rank(r, c->text, c->text_length, words[0], lens[0], &found, &rank, &rn, err));
         ct->f[CH_F_REV_FOUND] = (float)found;
         ct->f[CH_F_REV_RANK] = found ? logf(1.0f + (float)rank) : 0.0f;
         ct->f[CH_F_REV_FANOUT] = logf(1.0f + (float)rn);
