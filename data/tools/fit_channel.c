@@ -426,8 +426,8 @@ int main(int argc, char **argv)
     }
     if (!lm_path || !lex_path || !out_path || optind >= argc)
         die("usage: fit_channel -m LM -l LEX -o OUT.uschan TEXT... (see the source's header)", "");
-    unspin_lm *lm;
-    unspin_lexicon *lex;
+    unspin_lm *lm = NULL;
+    unspin_lexicon *lex = NULL;
     if (unspin_lm_open(lm_path, &lm, &err) < 0 || unspin_lexicon_open(lex_path, &lex, &err) < 0)
         die_err(&err);
     spinner sp;
