@@ -623,7 +623,7 @@ void unspin_restore_result_free(unspin_restore_result *res);
  * .uscheck file. */
 
 /* Number of paragraph features (unspin_check_result.features). */
-#define UNSPIN_CHECK_NFEATURES 20
+#define UNSPIN_CHECK_NFEATURES 23
 
 /* Check weights (.uscheck file: magic, version, feature count, XXH64 checksum). */
 typedef struct unspin_check_weights unspin_check_weights;

@@ -9,7 +9,8 @@
     X("lm", cmd_lm, "query language models: score, info, verify, export")               \
     X("lexicon", cmd_lexicon, "show the candidate originals of a spun word or phrase")   \
     X("restore", cmd_restore, "restore the original wording of spun text") \
-    X("check", cmd_check, "estimate how likely a text was spun (exit 0: looks spun)")
+    X("check", cmd_check, "estimate how likely a text was spun (exit 0: looks spun)") \
+    X("match", cmd_match, "find the source of a spun copy in a collection of originals")
 
 #define X(name, fn, summary) int fn(int argc, char **argv);
 UNSPIN_COMMANDS(X)
