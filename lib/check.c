@@ -79,15 +79,19 @@ struct unspin_check_weights {
  *    to [-3, 3]
  * 18 share of content words with a two-sided gain below CK_LOW_FIT
  * 19 mean of the three lowest two-sided gains, negated (0 for missing ones)
+ * 20-22 the frequency-normalised gain, max over candidates of
+ *    [gain(c) - (log10 P(c) - log10 P(w))], i.e. how much better the
+ *    candidate fits the context beyond being more frequent: mean of its
+ *    positive part (clipped), largest value, share of words with >= 1
  * Gains (0-2, 12-14) are measured in the restored context. */
 void us_check_model_default(us_check_model *m)
 {
     static const double mean[UNSPIN_CHECK_NFEATURES] = {0.5, 1.4, 0.2, -4.4, 0.02, 0.3, 0.3, -3.0, 0.2, 1.6, 1.0, 0.4,
-                                                        0.1, 0.5, 1.0, 0.3, 0.1, 1.5, 0.3, 0.0};
+                                                        0.1, 0.5, 1.0, 0.3, 0.1, 1.5, 0.3, 0.0, 0.3, 1.0, 0.1};
     static const double sd[UNSPIN_CHECK_NFEATURES] = {0.5, 1.2, 0.25, 0.7, 0.08, 0.3, 0.1, 0.8, 0.3, 0.7, 0.8, 0.3,
-                                                      0.15, 0.5, 1.0, 0.4, 0.15, 1.0, 0.2, 1.0};
+                                                      0.15, 0.5, 1.0, 0.4, 0.15, 1.0, 0.2, 1.0, 0.3, 1.0, 0.1};
     static const double w[UNSPIN_CHECK_NFEATURES] = {0.6, 0.2, 0.2, -0.3, 0.1, 0.3, -0.2, -0.4, 0.2, 0.0, -0.5, 0.4,
-                                                     0.3, 0.3, 0.3, 0.4, 0.3, -0.3, 0.3, 0.3};
+                                                     0.3, 0.3, 0.3, 0.4, 0.3, -0.3, 0.3, 0.3, 0.3, 0.2, 0.2};
     for (int k = 0; k < 2; k++) {
         memcpy(m->part[k].mean, mean, sizeof mean);
         memcpy(m->part[k].sd, sd, sizeof sd);
@@ -234,6 +238,7 @@ typedef struct ck_sums {
     double fit, nfit;  /* two-sided context gain of content words: left + right PMI */
     double lowfit;     /* ... below CK_LOW_FIT */
     double worst[3];   /* the three lowest two-sided gains, negated (largest first) */
+    double ngainn, maxgainn, sgainn; /* frequency-normalised gain: count >= 1, max, sum of positive */
 } ck_sums;
 
 struct unspin_checker {
@@ -254,6 +259,10 @@ struct unspin_checker {
     struct ck_entry *cache; /* direct-mapped: word -> its candidates' LM ids */
     float *unigram;         /* LM id -> unigram log10 P, filled lazily (1 = not yet) */
     uint32_t vocab;
+    unspin_token *units;    /* the paragraph's tokens, unknown hyphenated words split */
+    size_t capunits;
+    char *upool;            /* NUL-terminated norms of the split parts */
+    size_t capupool;
     char *pool;      /* suggestion strings */
     size_t npool, cappool;
     unspin_check_result res;
@@ -370,6 +379,8 @@ void unspin_checker_free(unspin_checker *c)
     us_free(c->pool);
     us_free(c->cache);
     us_free(c->unigram);
+    us_free(c->units);
+    us_free(c->upool);
     us_free(c);
 }
 
@@ -404,6 +415,9 @@ static void ck_features(const ck_sums *s, double *f)
     f[17] = s->nfit > 0 ? s->fit / s->nfit : 1.5;
     f[18] = s->nfit > 0 ? s->lowfit / s->nfit : 0.3;
     f[19] = (s->worst[0] + s->worst[1] + s->worst[2]) / 3;  /* stored +6 so that 0 means missing */
+    f[20] = s->sgainn / n;
+    f[21] = s->maxgainn;
+    f[22] = s->ngainn / n;
 }
 
 static void ck_top(double *top, double g)
@@ -503,6 +517,61 @@ static int ck_fill(unspin_checker *c, const unspin_token *t, unspin_word id, ck_
     return UNSPIN_OK;
 }
 
+/* Copy the tokens to c->units, splitting a hyphenated word that the LM does
+ * not know ("high-exactness") into its parts, which are then scored as words.
+ * Returns the number of units. */
+static int ck_units(unspin_checker *c, const unspin_token *toks, size_t nt, size_t *nunits, unspin_error *err)
+{
+    size_t need = 0, pool = 0;
+    for (size_t i = 0; i < nt; i++) {
+        const unspin_token *t = &toks[i];
+        int split = t->kind == UNSPIN_TOKEN_WORD && memchr(t->norm, '-', t->norm_length) &&
+                    unspin_lm_word(c->lm, t->norm, t->norm_length) == UNSPIN_WORD_UNK;
+        if (!split) {
+            need++;
+            continue;
+        }
+        for (size_t k = 0; k < t->norm_length; k++)
+            need += t->norm[k] == '-';
+        need++;
+        pool += t->norm_length + 1;
+    }
+    if (us_grow((void **)&c->units, &c->capunits, need + 1, sizeof *c->units) < 0 ||
+        us_grow((void **)&c->upool, &c->capupool, pool + 1, 1) < 0)
+        return us_error(err, UNSPIN_E_NOMEM, "checker: out of memory");
+    size_t n = 0, off = 0;
+    for (size_t i = 0; i < nt; i++) {
+        const unspin_token *t = &toks[i];
+        int split = t->kind == UNSPIN_TOKEN_WORD && memchr(t->norm, '-', t->norm_length) &&
+                    unspin_lm_word(c->lm, t->norm, t->norm_length) == UNSPIN_WORD_UNK;
+        if (!split) {
+            c->units[n++] = *t;
+            continue;
+        }
+        size_t a = 0, first = 1;
+        while (a < t->norm_length) {
+            size_t b = a;
+            while (b < t->norm_length && t->norm[b] != '-')
+                b++;
+            if (b > a) {
+                unspin_token *u = &c->units[n++];
+                *u = *t;
+                memcpy(c->upool + off, t->norm + a, b - a);
+                c->upool[off + b - a] = 0;
+                u->norm = c->upool + off;
+                u->norm_length = b - a;
+                off += b - a + 1;
+                if (!first)
+                    u->flags &= ~UNSPIN_TOKEN_SENT_START;
+                first = 0;
+            }
+            a = b + 1;
+        }
+    }
+    *nunits = n;
+    return UNSPIN_OK;
+}
+
 int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, const unspin_check_result **out,
                            unspin_error *err)
 {
@@ -512,7 +581,11 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
     const unspin_token *toks;
     size_t nt = 0, used;
     unspin_tokenizer_reset(c->tk);
-    US_TRY(unspin_tokenize(c->tk, text ? text : "", len, 1, &toks, &nt, &used, err));
+    const unspin_token *raw;
+    size_t nraw = 0;
+    US_TRY(unspin_tokenize(c->tk, text ? text : "", len, 1, &raw, &nraw, &used, err));
+    US_TRY(ck_units(c, raw, nraw, &nt, err));
+    toks = c->units;
     c->nspans = c->npool = 0;
     ck_sums s;
     memset(&s, 0, sizeof s);
@@ -537,7 +610,7 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
                       (t->casing == UNSPIN_CASE_LOWER ||
                        (t->casing == UNSPIN_CASE_TITLE && (t->flags & UNSPIN_TOKEN_SENT_START))) &&
                       alpha_word(t) && !is_function(t->norm);
-        if (t->kind == UNSPIN_TOKEN_WORD)
+        if (t->kind == UNSPIN_TOKEN_WORD && (i == 0 || toks[i - 1].start != t->start))
             nwords++;
         if (!content) {
             float lp = unspin_lm_score(c->lm, &st, id, &st);
@@ -626,7 +699,7 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
         float lcs[CK_MAX_CANDS];
         unspin_lm_state cst[CK_MAX_CANDS];
         unspin_lm_score_batch(c->lm, &rst, e->cand, (size_t)ncand, lcs, cst);
-        float best = -1e30f;
+        float best = -1e30f, bestn = -1e30f;
         int bestk = -1;
         for (int k = 0; k < ncand; k++) {
             /* a candidate 1000 times less probable on the left is not rescued by the right */
@@ -634,6 +707,8 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
                 continue;
             unspin_lm_state ns = cst[k];
             float lc = lcs[k] + unspin_lm_score(c->lm, &ns, next, &ns);
+            if (lc - e->cuni[k] > bestn)
+                bestn = lc - e->cuni[k];
             if (lc > best) {
                 best = lc;
                 bestk = k;
@@ -652,6 +727,15 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
         if (raresyn)
             s.raresyn += 1;
         if (bestk >= 0) {
+            double gn = (double)bestn - ((double)lo - (double)uni);
+            if (gn > CK_DELTA_CLIP)
+                gn = CK_DELTA_CLIP;
+            if (gn > 0)
+                s.sgainn += gn;
+            if (gn > s.maxgainn)
+                s.maxgainn = gn;
+            if (gn >= 1)
+                s.ngainn += 1;
             double gain = (double)best - (double)lo;
             if (gain > 0) {
                 s.gain += gain > CK_DELTA_CLIP ? CK_DELTA_CLIP : gain;

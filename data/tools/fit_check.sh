@@ -32,11 +32,13 @@ for dom in general technical; do
     paragraphs "$T/$dom.heldout.txt" >"$W/$dom.para"
     first_half "$W/$dom.para" >>"$W/clean"
 done
-# spin at two rates (light and heavy spinning), each with short fragments
-$SPIN --rate 0.15 --seed 101 --fragments "$W/frag1" <"$W/clean" >"$W/spun1"
-$SPIN --rate 0.3 --seed 202 --fragments "$W/frag2" <"$W/clean" >"$W/spun2"
+# two spinnings of the same paragraphs: sense-blind uniform choice among all
+# synonyms (rate 0.3; its short phrase fragments teach the short-text model),
+# and a spinner that prefers common synonyms (rate 0.4, half of the choices
+# weighted by frequency)
+$SPIN --rate 0.3 --seed 101 --fragments "$W/frag" <"$W/clean" >"$W/spun1"
+$SPIN --rate 0.4 --seed 202 --lm "$M/default.uslm" --common 0.5 <"$W/clean" >"$W/spun2"
 cat "$W/spun1" "$W/spun2" >"$W/spun"
 cat "$W/clean" "$W/clean" >"$W/clean2"
-cat "$W/frag1" "$W/frag2" >"$W/frag"
 build/tools/fit_check -m "$M/default.uslm" -l "$M/default.uslex" -o "$M/default.uscheck" \
     --spun "$W/spun" --clean "$W/clean2" --fragments "$W/frag"

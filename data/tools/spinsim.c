@@ -5,6 +5,7 @@
  *
  *   spinsim --mythes FILE [--aiksaurus DIR] [--wordnet DIR] [--rate R]
  *           [--seed S] [--pairs FILE] [--log FILE] [--fragments FILE]
+ *           [--lm LM.uslm [--common P]]
  *           < clean.txt > spun.txt
  *
  * Per line (paragraph) of input, word tokens are rewritten:
@@ -26,6 +27,7 @@
 #include "morph.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -361,6 +363,8 @@ typedef struct {
     FILE *log, *frag;
     unsigned long lineno;
     unsigned long words, changed;
+    const unspin_lm *lm; /* --lm: word frequencies for --common */
+    double common;       /* share of choices weighted by frequency */
     /* the current run of adjacent content words, for --fragments */
     struct { char orig[64], spun[128]; int changed; } win[16];
     size_t nwin;
@@ -435,6 +439,47 @@ static void add_cased(sbuf *b, const char *rep, unspin_case c)
             b->s[i] = (char)toupper((unsigned char)b->s[i]);
 }
 
+/* Frequency of a (possibly multi-word) phrase: the product of its words'
+ * unigram probabilities, as a log10. */
+static double phrase_logp(const spinner *sp, const char *s)
+{
+    unspin_lm_state null, tmp;
+    unspin_lm_null_state(sp->lm, &null);
+    double lp = 0;
+    while (*s) {
+        size_t n = strcspn(s, " ");
+        lp += unspin_lm_score(sp->lm, &null, unspin_lm_word(sp->lm, s, n), &tmp);
+        s += n;
+        while (*s == ' ')
+            s++;
+    }
+    return lp;
+}
+
+/* A synonym of thesaurus entry `head`: uniform over all senses' synonyms, or
+ * (with probability --common) weighted by its frequency,
+ * as spinners that prefer common words do. */
+static uint32_t choose(spinner *sp, uint32_t head)
+{
+    uint32_t n = sp->t.nsyn[head];
+    if (!sp->lm || n < 2 || rnd01() >= sp->common)
+        return sp->t.syn[head][rnd() % n];
+    double w[256], sum = 0;
+    if (n > 256)
+        n = 256;
+    for (uint32_t i = 0; i < n; i++) {
+        w[i] = pow(10.0, phrase_logp(sp, sp->t.str[sp->t.syn[head][i]]));
+        sum += w[i];
+    }
+    double r = rnd01() * sum;
+    for (uint32_t i = 0; i < n; i++) {
+        r -= w[i];
+        if (r <= 0)
+            return sp->t.syn[head][i];
+    }
+    return sp->t.syn[head][n - 1];
+}
+
 /* Pick a synonym of `word` (any sense), inflected like it. Returns 1 and
  * writes it to out when there is one. */
 static int pick_synonym(spinner *sp, const char *word, size_t len, char *out, size_t cap)
@@ -459,7 +504,7 @@ static int pick_synonym(spinner *sp, const char *word, size_t len, char *out, si
         return 0;
     size_t k = (size_t)(rnd() % no);
     uint32_t head = opts[k].id;
-    uint32_t syn = sp->t.syn[head][rnd() % sp->t.nsyn[head]];
+    uint32_t syn = choose(sp, head);
     const char *s = sp->t.str[syn];
     if (opts[k].tag == MORPH_BASE) {
         if (strlen(s) + 1 > cap)
@@ -567,7 +612,7 @@ static int spin_line(spinner *sp, unspin_tokenizer *tk, const char *line, size_t
                 uint32_t id = thes_find(&sp->t, key, kl);
                 if (id == UINT32_MAX || !sp->t.nsyn[id] || rnd01() >= sp->rate)
                     continue;
-                const char *s = sp->t.str[sp->t.syn[id][rnd() % sp->t.nsyn[id]]];
+                const char *s = sp->t.str[choose(sp, id)];
                 snprintf(rep, sizeof rep, "%s", s);
                 replaced = rep;
                 consumed = j - i;
@@ -629,7 +674,11 @@ static const char usage[] =
     "  --seed S          random seed (default 1)\n"
     "  --pairs FILE      write the original lines there, aligned with stdout\n"
     "  --log FILE        one line per change: LINE<TAB>ORIGINAL<TAB>SPUN\n"
-    "  --fragments FILE  short spun/original phrase pairs: SPUN<TAB>ORIGINAL\n";
+    "  --fragments FILE  short spun/original phrase pairs: SPUN<TAB>ORIGINAL\n"
+    "  --lm FILE         language model giving word frequencies for --common\n"
+    "  --common P        with --lm: share of synonym choices weighted by the\n"
+    "                    synonym's frequency (default 0.5); the rest\n"
+    "                    are uniform among all senses' synonyms\n";
 
 int main(int argc, char **argv)
 {
@@ -638,13 +687,15 @@ int main(int argc, char **argv)
         {"wordnet", required_argument, NULL, 'w'},  {"rate", required_argument, NULL, 'r'},
         {"seed", required_argument, NULL, 's'},     {"pairs", required_argument, NULL, 'p'},
         {"log", required_argument, NULL, 'l'},      {"fragments", required_argument, NULL, 'f'},
+        {"lm", required_argument, NULL, 'L'},       {"common", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
-    const char *mythes = NULL, *aik = NULL, *wn = NULL, *pairs = NULL, *logp = NULL, *fragp = NULL;
+    const char *mythes = NULL, *aik = NULL, *wn = NULL, *pairs = NULL, *logp = NULL, *fragp = NULL, *lmp = NULL;
+    double common = 0.5;
     double rate = 0.2;
     unsigned long long seed = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "m:a:w:r:s:p:l:f:h", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:a:w:r:s:p:l:f:L:c:h", lo, NULL)) != -1) {
         switch (c) {
         case 'm': mythes = optarg; break;
         case 'a': aik = optarg; break;
@@ -654,6 +705,8 @@ int main(int argc, char **argv)
         case 'p': pairs = optarg; break;
         case 'l': logp = optarg; break;
         case 'f': fragp = optarg; break;
+        case 'L': lmp = optarg; break;
+        case 'c': common = atof(optarg); break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
         }
@@ -667,6 +720,14 @@ int main(int argc, char **argv)
     spinner sp;
     memset(&sp, 0, sizeof sp);
     sp.rate = rate;
+    sp.common = common;
+    unspin_lm *lm = NULL;
+    if (lmp) {
+        unspin_error lerr;
+        if (unspin_lm_open(lmp, &lm, &lerr) != UNSPIN_OK)
+            die(lerr.message, "");
+        sp.lm = lm;
+    }
     rng = 0x9E3779B97F4A7C15ull ^ (seed * 0xD1B54A32D192ED03ull);
     if (!rng)
         rng = 1;
@@ -720,6 +781,7 @@ int main(int argc, char **argv)
     free(out.s);
     unspin_tokenizer_free(tk);
     morph_free(sp.mo);
+    unspin_lm_close(lm);
     us_free(blob);
     if (pf && fclose(pf) != 0)
         die("write error on ", pairs);
