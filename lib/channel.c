@@ -11,7 +11,7 @@
  *   8  version   u32 (1)
  *  12  nfeat     u32 (CH_NF of the writer; must equal the reader's)
  *  16  threshold f32 (default change threshold, in (0,1))
- *  20  reserved  u32 (0)
+ *  20  phrase_threshold f32 (changes of phrases need max(threshold, this); 0: none)
  *  24  weights   nfeat * f32
  *  ..  checksum  u64 XXH64 of every byte before it
  */
@@ -30,6 +30,7 @@
 struct unspin_channel {
     float w[CH_NF];
     double threshold;
+    double phrase_threshold;
 };
 
 static const char *const feature_names[CH_NF] = {
@@ -63,7 +64,8 @@ void ch_default_weights(float *w)
     w[CH_F_LM] = 2.3f;
 }
 
-int ch_create(const float *w, size_t n, double threshold, unspin_channel **out, unspin_error *err)
+int ch_create(const float *w, size_t n, double threshold, double phrase_threshold, unspin_channel **out,
+              unspin_error *err)
 {
     *out = NULL;
     if (n != CH_NF || !(threshold > 0.0 && threshold < 1.0))
@@ -74,6 +76,7 @@ int ch_create(const float *w, size_t n, double threshold, unspin_channel **out, 
         return us_error(err, UNSPIN_E_NOMEM, "channel: out of memory");
     memcpy(ch->w, w, sizeof ch->w);
     ch->threshold = threshold;
+    ch->phrase_threshold = phrase_threshold > 0 && phrase_threshold < 1 ? phrase_threshold : 0;
     *out = ch;
     return UNSPIN_OK;
 }
@@ -86,6 +89,11 @@ const float *ch_weights(const unspin_channel *ch)
 double unspin_channel_threshold(const unspin_channel *ch)
 {
     return ch ? ch->threshold : 0.5;
+}
+
+double ch_phrase_threshold(const unspin_channel *ch)
+{
+    return ch ? ch->phrase_threshold : 0.0;
 }
 
 int unspin_channel_open(const char *path, unspin_channel **out, unspin_error *err)
@@ -101,7 +109,7 @@ int unspin_channel_open(const char *path, unspin_channel **out, unspin_error *er
     const unsigned char *d = map.data;
     size_t size = map.size;
     float w[CH_NF];
-    double thr = 0;
+    double thr = 0, pthr = 0;
     if (size < CH_HEADER + 8) {
         rc = us_error(err, UNSPIN_E_FORMAT, "%s: too short for a channel model (%zu bytes)", path, size);
     } else if (memcmp(d, CH_MAGIC_INCOMPLETE, 8) == 0) {
@@ -123,6 +131,11 @@ int unspin_channel_open(const char *path, unspin_channel **out, unspin_error *er
         float t;
         memcpy(&t, &bits, 4);
         thr = t;
+        bits = us_load32(d + 20);
+        memcpy(&t, &bits, 4);
+        pthr = t;
+        if (!(pthr >= 0 && pthr < 1))
+            rc = us_error(err, UNSPIN_E_FORMAT, "%s: phrase threshold %g at offset 20 out of [0,1)", path, pthr);
         for (int i = 0; i < CH_NF && rc == UNSPIN_OK; i++) {
             bits = us_load32(d + CH_HEADER + 4u * (unsigned)i);
             memcpy(&w[i], &bits, 4);
@@ -136,7 +149,7 @@ int unspin_channel_open(const char *path, unspin_channel **out, unspin_error *er
     us_map_close(&map);
     if (rc < 0)
         return rc;
-    return ch_create(w, CH_NF, thr, out, err);
+    return ch_create(w, CH_NF, thr, pthr, out, err);
 }
 
 void unspin_channel_close(unspin_channel *ch)
@@ -144,9 +157,10 @@ void unspin_channel_close(unspin_channel *ch)
     us_free(ch);
 }
 
-int ch_write(const char *path, const float *w, size_t n, double threshold, unspin_error *err)
+int ch_write(const char *path, const float *w, size_t n, double threshold, double phrase_threshold,
+             unspin_error *err)
 {
-    if (n != CH_NF || !(threshold > 0.0 && threshold < 1.0))
+    if (n != CH_NF || !(threshold > 0.0 && threshold < 1.0) || !(phrase_threshold >= 0.0 && phrase_threshold < 1.0))
         return us_error(err, UNSPIN_E_INVALID, "%s: bad channel weights", path);
     unsigned char buf[CH_HEADER + 4 * CH_NF + 8];
     memset(buf, 0, sizeof buf);
@@ -157,6 +171,9 @@ int ch_write(const char *path, const float *w, size_t n, double threshold, unspi
     uint32_t bits;
     memcpy(&bits, &t, 4);
     us_store32(buf + 16, bits);
+    t = (float)phrase_threshold;
+    memcpy(&bits, &t, 4);
+    us_store32(buf + 20, bits);
     for (size_t i = 0; i < n; i++) {
         memcpy(&bits, &w[i], 4);
         us_store32(buf + CH_HEADER + 4 * i, bits);

@@ -111,6 +111,7 @@ struct unspin_restorer {
     float w[CH_NF];
     unspin_restore_opts opts;
     double threshold;
+    double phrase_threshold; /* changes of phrases need max(threshold, this) */
     int order;
     unspin_word eos;
     unspin_lm_state null_state, begin_state;
@@ -165,7 +166,12 @@ static int grow(void *arr, size_t *cap, size_t need, size_t size, unspin_error *
 
 static int pool_add(unspin_restorer *r, const char *s, size_t n, uint32_t *off, unspin_error *err)
 {
+    /* s may point into the pool itself, which growing moves */
+    int inside = r->pool && s >= r->pool && s < r->pool + r->cappool;
+    size_t at = inside ? (size_t)(s - r->pool) : 0;
     US_TRY(grow(&r->pool, &r->cappool, r->npool + n + 1, 1, err));
+    if (inside)
+        s = r->pool + at;
     memcpy(r->pool + r->npool, s, n);
     r->pool[r->npool + n] = 0;
     *off = (uint32_t)r->npool;
@@ -295,6 +301,7 @@ int unspin_restorer_create(const unspin_lm *lm, const unspin_lexicon *lex, const
     else
         ch_default_weights(r->w);
     r->threshold = r->opts.threshold >= 0 ? r->opts.threshold : unspin_channel_threshold(chan);
+    r->phrase_threshold = ch_phrase_threshold(chan);
     r->order = unspin_lm_order(lm);
     r->eos = unspin_lm_eos(lm);
     unspin_lm_null_state(lm, &r->null_state);
@@ -741,6 +748,8 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, can
         kf[CH_F_KEEP_NCAND] = logf(1.0f + (float)m);
     }
     US_TRY(add_option(r, p, 1, words[0], lens[0], &keep_id, 1, 1, kf, err));
+    for (size_t q = 0; q < n; q++) /* the pool may have moved */
+        words[q] = r->pool + r->tok[r->ptok[p + q]].norm_off;
     qsort(*tmp, m, sizeof(cand_tmp), cmp_cand);
     /* evidence that costs more (reverse lookups, word vectors) for the best
      * candidates only, then the final cut */
@@ -1101,7 +1110,10 @@ static int decode_paragraph(unspin_restorer *r, unspin_error *err)
 static int is_change(const unspin_restorer *r, uint32_t p)
 {
     const dpost *d = &r->post[p];
-    return d->best >= 0 && !r->opt[d->best].keep && d->p_best >= r->threshold;
+    if (d->best < 0 || r->opt[d->best].keep || d->p_best < r->threshold)
+        return 0;
+    const dopt *o = &r->opt[d->best];
+    return (o->span == 1 && o->nw == 1) || d->p_best >= r->phrase_threshold;
 }
 
 /* Remember confident changes of this paragraph; returns how many were new. */

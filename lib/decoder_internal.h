@@ -52,11 +52,15 @@ US_INTERNAL const char *ch_feature_name(int i);
 US_INTERNAL void ch_default_weights(float *w);
 
 /* An in-memory channel (for the fit tool): copies the weights. */
-US_INTERNAL int ch_create(const float *w, size_t n, double threshold, unspin_channel **out, unspin_error *err);
+US_INTERNAL int ch_create(const float *w, size_t n, double threshold, double phrase_threshold,
+                          unspin_channel **out, unspin_error *err);
+/* Threshold for changes of more than one word (0: none beyond the threshold). */
+US_INTERNAL double ch_phrase_threshold(const unspin_channel *ch);
 /* The weights (CH_NF floats). */
 US_INTERNAL const float *ch_weights(const unspin_channel *ch);
 /* Write a .uschan file: "incomplete" magic first, the real one at the end. */
-US_INTERNAL int ch_write(const char *path, const float *w, size_t n, double threshold, unspin_error *err);
+US_INTERNAL int ch_write(const char *path, const float *w, size_t n, double threshold, double phrase_threshold,
+                         unspin_error *err);
 
 /* Normalised log frequency used by the features: (clamp(log10 p, -8, 0) + 5) / 2. */
 static inline float ch_norm_logf(float log10p)

@@ -420,7 +420,7 @@ int main(int argc, char **argv)
     if (defaults && out_path) { /* the untrained built-in weights, for tests */
         float dw[CH_NF];
         ch_default_weights(dw);
-        if (ch_write(out_path, dw, CH_NF, 0.5, &err) < 0)
+        if (ch_write(out_path, dw, CH_NF, 0.5, 0.0, &err) < 0)
             die_err(&err);
         return 0;
     }
@@ -496,14 +496,16 @@ int main(int argc, char **argv)
         die("too few examples (is the lexicon empty?)", "");
     fit(&s, w, (int)iters, 1e-4);
 
-    /* threshold on the held-out fifth */
+    /* thresholds on the held-out fifth, one for one-word changes and one
+     * for changes of phrases (more words on either side) */
     static const double grid[] = {0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.99};
-    double thr = 0.99;
+    double thr[2] = {0.99, 0.99};
+    int chosen[2] = {0, 0};
     double p[128];
-    fprintf(stderr, "fit_channel: held out: threshold precision recall(of spun) false-changes(of keep examples)\n");
-    int chosen = 0;
+    fprintf(stderr, "fit_channel: held out: threshold | words: precision changes | phrases: precision changes | "
+                    "all: recall(of spun) false-changes(of keep examples)\n");
     for (size_t g = 0; g < US_ARRAY_LEN(grid); g++) {
-        size_t changes = 0, correct = 0, keeps = 0, false_changes = 0;
+        size_t changes[2] = {0, 0}, correct[2] = {0, 0}, keeps = 0, false_changes = 0;
         for (size_t i = 0; i < s.n; i++) {
             const example *x = &s.ex[i];
             if (!x->valid || x->nopt > 128)
@@ -515,23 +517,29 @@ int main(int argc, char **argv)
             keeps += x->label == 0;
             if (best == 0 || p[best] < grid[g])
                 continue;
-            changes++;
-            correct += (int32_t)best == x->label;
+            const float *f = s.feats + x->feat + (size_t)best * CH_NF;
+            int cls = f[CH_F_SPAN] != 0 || f[CH_F_NWDIFF] != 0;
+            changes[cls]++;
+            correct[cls] += (int32_t)best == x->label;
             false_changes += x->label == 0;
         }
-        double prec = changes ? (double)correct / (double)changes : 1.0;
-        fprintf(stderr, "  %.2f  %.3f  %.3f  %.4f\n", grid[g], prec,
-                nvalid_spun ? (double)correct / (double)nvalid_spun : 0.0,
-                keeps ? (double)false_changes / (double)keeps : 0.0);
-        if (!chosen && prec >= target) {
-            thr = grid[g];
-            chosen = 1;
+        double prec[2];
+        for (int k = 0; k < 2; k++) {
+            prec[k] = changes[k] ? (double)correct[k] / (double)changes[k] : 1.0;
+            if (!chosen[k] && prec[k] >= target) {
+                thr[k] = grid[g];
+                chosen[k] = 1;
+            }
         }
+        fprintf(stderr, "  %.2f | %.3f %5zu | %.3f %5zu | %.3f %.4f\n", grid[g], prec[0], changes[0], prec[1], changes[1],
+                nvalid_spun ? (double)(correct[0] + correct[1]) / (double)nvalid_spun : 0.0,
+                keeps ? (double)false_changes / (double)keeps : 0.0);
     }
-    fprintf(stderr, "fit_channel: threshold %.2f (first reaching precision %.2f on held-out spinning)\n", thr, target);
+    fprintf(stderr, "fit_channel: threshold %.2f, phrases %.2f (first reaching precision %.2f on held-out spinning)\n",
+            thr[0], thr[1], target);
     for (int j = 0; j < CH_NF; j++)
         fprintf(stderr, "  %-20s %8.4f\n", ch_feature_name(j), w[j]);
-    if (ch_write(out_path, w, CH_NF, thr, &err) < 0)
+    if (ch_write(out_path, w, CH_NF, thr[0], thr[1] > thr[0] ? thr[1] : 0.0, &err) < 0)
         die_err(&err);
     (void)nwords_lines;
     free(s.ex);

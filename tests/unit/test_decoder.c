@@ -152,12 +152,13 @@ TEST(channel_file_roundtrip_and_corruption)
     ch_default_weights(w);
     w[CH_F_SIM] = 1.25f;
     unspin_error err;
-    CHECK_EQ_INT(ch_write(path, w, CH_NF, 0.7, &err), UNSPIN_OK);
+    CHECK_EQ_INT(ch_write(path, w, CH_NF, 0.7, 0.9, &err), UNSPIN_OK);
     unspin_channel *ch = NULL;
     CHECK_EQ_INT(unspin_channel_open(path, &ch, &err), UNSPIN_OK);
     if (ch) {
         CHECK_NEAR(ch_weights(ch)[CH_F_SIM], 1.25, 1e-6);
         CHECK_NEAR(unspin_channel_threshold(ch), 0.7, 1e-6);
+        CHECK_NEAR(ch_phrase_threshold(ch), 0.9, 1e-6);
     }
     unspin_channel_close(ch);
 
