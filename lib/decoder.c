@@ -754,10 +754,11 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, can
     /* evidence that costs more (reverse lookups, word vectors) for the best
      * candidates only, then the final cut */
     size_t mc = m < r->opts.max_cands + 4 ? m : r->opts.max_cands + 4;
+    int use_reverse = r->w[CH_F_REV_FOUND] != 0 || r->w[CH_F_REV_RANK] != 0 || r->w[CH_F_REV_FANOUT] != 0;
     for (size_t i = 0; i < mc; i++) {
         cand_tmp *ct = &(*tmp)[i];
         const unspin_candidate *c = ct->c;
-        if (c->span != 1 || ct->nw != 1)
+        if (c->span != 1 || ct->nw != 1 || !use_reverse)
             continue;
         /* the link from the original's side: is the observed word among the
          * candidates of the candidate, and how many does it have? */

@@ -4,12 +4,15 @@
  *   fit_channel -m LM.uslm -l LEX.uslex [-n MAX_BYTES] [-r RATE] [-s SEED]
  *               [-p PRECISION] -o OUT.uschan TEXT...
  *   fit_channel --defaults -o OUT.uschan   (untrained built-in weights, for tests)
- *   -x NAME leaves out the features whose names start with NAME (ablations).
+ *   -x NAME leaves out the features whose names start with NAME (ablations);
+ *   --reverse fits the reverse-link features too (left out by default).
  *
  * 1. Spin clean text with a simple built-in spinner: each content word (or
  *    phrase the lexicon knows) is, with probability RATE (0.4), replaced by
- *    one of its lexicon links chosen at random, sense-blind: uniformly, or
- *    with -g P a geometric preference for the strongest links (the
+ *    one of its lexicon links chosen at random, sense-blind: with a
+ *    geometric preference (-g P, default 0.6) for the lexicon's strongest
+ *    links, as a spinner's thesaurus lists good synonyms first; with -g 0,
+ *    weighted by sqrt(P_unigram) of the replacement instead (the
  *    lexicon's links are taken in the reverse direction, which for synonyms
  *    is the same); a phrase link (several words on either side) only with
  *    P 0.15 when one-word links exist; the same replacement within a
@@ -104,6 +107,25 @@ static float uni(const unspin_lm *lm, const char *w, size_t n)
     return unspin_lm_score(lm, &st, id, &st);
 }
 
+/* mean unigram log10 of the words of a phrase */
+static float phrase_uni(const unspin_lm *lm, const char *t, size_t n)
+{
+    float su = 0;
+    int k = 0;
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && t[j] != ' ')
+            j++;
+        if (j > i) {
+            su += uni(lm, t + i, j - i);
+            k++;
+        }
+        i = j + 1;
+    }
+    return k ? su / (float)k : -8.0f;
+}
+
 static int usable(const unspin_candidate *c, size_t k, char orig[][256], const size_t *olen)
 {
     return c->span <= k && c->text_length < 200 &&
@@ -191,17 +213,31 @@ static void spin_line(spinner *s, const char *line, size_t len, char **out, size
             /* a spinner mostly swaps single words: phrases only with P 0.15
              * (or when there is nothing else) */
             int cls = !ok[0] || (ok[1] && rnd01() < s->phrase_rate);
-            size_t pick = 0;
-            if (s->geo <= 0)
-                pick = (size_t)(rnd() % ok[cls]);
-            else
+            if (s->geo > 0) { /* geometric over the lexicon's ranking */
+                size_t pick = 0;
                 while (pick + 1 < ok[cls] && rnd01() < s->geo)
                     pick++;
-            for (size_t q = 0; q < nc; q++) {
-                if (usable(&c[q], k, orig, olen) && is_phrase(&c[q]) == cls && pick-- == 0) {
+                for (size_t q = 0; q < nc; q++) {
+                    if (usable(&c[q], k, orig, olen) && is_phrase(&c[q]) == cls && pick-- == 0) {
+                        repl = c[q].text;
+                        span = c[q].span;
+                        break;
+                    }
+                }
+            } else { /* weighted by sqrt(unigram P): thesauri list common words */
+                double tot = 0;
+                for (size_t q = 0; q < nc; q++)
+                    if (usable(&c[q], k, orig, olen) && is_phrase(&c[q]) == cls)
+                        tot += pow(10.0, 0.5 * phrase_uni(s->lm, c[q].text, c[q].text_length));
+                double x = rnd01() * tot;
+                for (size_t q = 0; q < nc; q++) {
+                    if (!usable(&c[q], k, orig, olen) || is_phrase(&c[q]) != cls)
+                        continue;
                     repl = c[q].text;
                     span = c[q].span;
-                    break;
+                    x -= pow(10.0, 0.5 * phrase_uni(s->lm, c[q].text, c[q].text_length));
+                    if (x <= 0)
+                        break;
                 }
             }
             if (s->doc.n == s->doc.cap) {
@@ -376,7 +412,8 @@ static void fit(const exset *s, float *w, int iters, double l2)
 int main(int argc, char **argv)
 {
     const char *lm_path = NULL, *lex_path = NULL, *out_path = NULL;
-    double rate = 0.4, target = 0.9, geo = 0;
+    double rate = 0.4, target = 0.9, geo = 0.6;
+    int reverse = 0;
     long max_bytes = 400000, iters = 300;
     int defaults = 0;
     static const struct option longopts[] = {
@@ -385,11 +422,11 @@ int main(int argc, char **argv)
         {"seed", required_argument, NULL, 's'}, {"max-bytes", required_argument, NULL, 'n'},
         {"precision", required_argument, NULL, 'p'}, {"iterations", required_argument, NULL, 'i'},
         {"defaults", no_argument, NULL, 'D'}, {"geometric", required_argument, NULL, 'g'},
-        {"exclude", required_argument, NULL, 'x'},
+        {"exclude", required_argument, NULL, 'x'}, {"reverse", no_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
     int c;
-    while ((c = getopt_long(argc, argv, "m:l:o:r:s:n:p:i:Dg:x:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:l:o:r:s:n:p:i:Dg:x:R", longopts, NULL)) != -1) {
         switch (c) {
         case 'm': lm_path = optarg; break;
         case 'l': lex_path = optarg; break;
@@ -400,6 +437,7 @@ int main(int argc, char **argv)
         case 'p': target = atof(optarg); break;
         case 'i': iters = atol(optarg); break;
         case 'D': defaults = 1; break;
+        case 'R': reverse = 1; break;
         case 'g': geo = atof(optarg); break;
         case 'x': { /* a feature name, or a prefix such as "reverse_" */
             int any = 0;
@@ -439,6 +477,13 @@ int main(int argc, char **argv)
     sp.phrase_rate = 0.15;
     if (unspin_tokenizer_create(&sp.tk, &err) < 0 || unspin_candidates_create(&sp.cands, &err) < 0)
         die_err(&err);
+    /* The reverse-link features are left out unless asked for: this spinner
+     * draws its replacements from the same lexicon, so they are predictive
+     * here by construction and would be over-weighted (docs/decoder.md). */
+    if (!reverse)
+        for (int j = 0; j < CH_NF; j++)
+            if (strncmp(ch_feature_name(j), "reverse_", 8) == 0)
+                excluded[j] = 1;
     float w[CH_NF];
     ch_default_weights(w);
     for (int j = 0; j < CH_NF; j++)
