@@ -623,7 +623,9 @@ void unspin_restore_result_free(unspin_restore_result *res);
  * .uscheck file. */
 
 /* Number of paragraph features (unspin_check_result.features). */
-#define UNSPIN_CHECK_NFEATURES 23
+#define UNSPIN_CHECK_NFEATURES 26
+/* Number of word features (unspin_check_word.features). */
+#define UNSPIN_CHECK_NWORDFEATURES 12
 
 /* Check weights (.uscheck file: magic, version, feature count, XXH64 checksum). */
 typedef struct unspin_check_weights unspin_check_weights;
@@ -659,6 +661,13 @@ typedef struct unspin_check_span {
     const char *suggestion; /* the most probable lexicon candidate (lower-case), NUL-terminated */
 } unspin_check_span;
 
+/* A scored content word: where it is and how suspicious it is alone. */
+typedef struct unspin_check_word {
+    size_t start, end;      /* bytes [start, end) of the paragraph */
+    double p;               /* probability that this word is a spinner's replacement */
+    double features[UNSPIN_CHECK_NWORDFEATURES]; /* its raw features (docs/check.md) */
+} unspin_check_word;
+
 typedef struct unspin_check_result {
     double p_spun;          /* calibrated probability that the paragraph was spun */
     size_t nwords;          /* word tokens */
@@ -666,6 +675,7 @@ typedef struct unspin_check_result {
     const unspin_check_span *spans; /* suspicious words, in text order */
     size_t nspans;
     double features[UNSPIN_CHECK_NFEATURES]; /* the raw features (for fitting and debugging) */
+    const unspin_check_word *words; /* the content words scored, in text order (ncontent of them) */
 } unspin_check_result;
 
 /*! unspin_check_paragraph() :
@@ -751,7 +761,7 @@ int unspin_match_index_document(const unspin_match_index *ix, size_t doc, const 
 
 typedef struct unspin_match_opts {
     size_t top;            /* best hits returned per query (default 5) */
-    double min_score;      /* leave out hits scoring below this (default 0.2) */
+    double min_score;      /* leave out hits scoring below this (default 0.4) */
     size_t candidates;     /* documents retrieved and verified by alignment (default 50) */
     double synonym_weight; /* value of a match through the lexicon, relative to an
                               identical word (default 0.8) */
@@ -786,9 +796,11 @@ typedef struct unspin_match_span {
 typedef struct unspin_match_hit {
     size_t doc;          /* document number in the index */
     const char *name;    /* its name (owned by the index) */
-    double score;        /* weighted share of the query's content words aligned to the
+    double score;        /* similarity, 0..1: the harmonic mean of containment and coverage */
+    double containment;  /* weighted share of the query's content words aligned to the
                             source, 0..1: how much of the query was made from it */
-    double coverage;     /* weighted share of the source's content words aligned, 0..1 */
+    double coverage;     /* weighted share of the source's content words aligned, 0..1:
+                            how much of the source the query reproduces */
     size_t matched;      /* aligned content words */
     size_t synonyms;     /* of which matched through the lexicon */
     const unspin_match_span *spans; /* runs of at least 2 aligned words, in query order */
@@ -796,7 +808,7 @@ typedef struct unspin_match_hit {
 } unspin_match_hit;
 
 typedef struct unspin_match_result {
-    const unspin_match_hit *hits; /* best first (by score, then coverage) */
+    const unspin_match_hit *hits; /* best first (by score, then containment) */
     size_t nhits;
     size_t nwords;                /* content words in the query */
 } unspin_match_result;

@@ -592,7 +592,7 @@ int unspin_match_index_save(const unspin_match_index *ix, const char *path, unsp
     return UNSPIN_OK;
 }
 
-US_INTERNAL int mt_index_open_memory(const void *data, size_t size, const char *name,
+US_INTERNAL int mt_index_open_memory(const void *data, size_t size, const char *name, int verify,
                                      unspin_match_index **out, unspin_error *err)
 {
     const unsigned char *b = data;
@@ -617,8 +617,6 @@ US_INTERNAL int mt_index_open_memory(const void *data, size_t size, const char *
     if (ndocs > MT_MAX_DOCS || ndocs > rest / MT_DOC_SIZE || nfeat > rest / MT_FEAT_SIZE || npost > rest / 4 ||
         nstr > rest || ndocs * MT_DOC_SIZE + nfeat * MT_FEAT_SIZE + npost * 4 + nstr != rest)
         return us_error(err, UNSPIN_E_FORMAT, "%s: section sizes do not add up to the file size %zu", name, size);
-    if (us_load64(b + 48) != mt_image_checksum(b, size))
-        return us_error(err, UNSPIN_E_CHECKSUM, "%s: checksum mismatch (file is corrupt; rebuild it)", name);
     unspin_match_index *ix = us_calloc(1, sizeof *ix);
     if (!ix)
         return us_error(err, UNSPIN_E_NOMEM, "match: out of memory (index)");
@@ -660,6 +658,10 @@ US_INTERNAL int mt_index_open_memory(const void *data, size_t size, const char *
         }
         prev = key;
     }
+    if (verify && us_load64(b + 48) != mt_image_checksum(b, size)) {
+        us_free(ix);
+        return us_error(err, UNSPIN_E_CHECKSUM, "%s: checksum mismatch (file is corrupt; rebuild it)", name);
+    }
     *out = ix;
     return UNSPIN_OK;
 }
@@ -671,7 +673,7 @@ int unspin_match_index_open(const char *path, unspin_match_index **out, unspin_e
     us_map map;
     US_TRY(us_map_open(path, &map, err));
     unspin_match_index *ix;
-    int rc = mt_index_open_memory(map.data, map.size, path, &ix, err);
+    int rc = mt_index_open_memory(map.data, map.size, path, 1, &ix, err);
     if (rc) {
         us_map_close(&map);
         return rc;
@@ -757,7 +759,7 @@ void unspin_match_opts_default(unspin_match_opts *opts)
     if (!opts)
         return;
     opts->top = 5;
-    opts->min_score = 0.2;
+    opts->min_score = 0.4;
     opts->candidates = 50;
     opts->synonym_weight = 0.8;
 }
@@ -1076,11 +1078,10 @@ static double mt_rank(double score, double coverage)
 static int mt_hit_cmp(const void *a, const void *b)
 {
     const unspin_match_hit *x = a, *y = b;
-    double rx = mt_rank(x->score, x->coverage), ry = mt_rank(y->score, y->coverage);
-    if (rx != ry)
-        return rx > ry ? -1 : 1;
     if (x->score != y->score)
         return x->score > y->score ? -1 : 1;
+    if (x->containment != y->containment)
+        return x->containment > y->containment ? -1 : 1;
     if (x->coverage != y->coverage)
         return x->coverage > y->coverage ? -1 : 1;
     return x->doc < y->doc ? -1 : x->doc > y->doc;
@@ -1121,10 +1122,11 @@ static int mt_verify(unspin_matcher *m, uint32_t doc, unspin_match_hit *h, unspi
     }
     h->doc = doc;
     h->name = name;
-    h->score = qtotal > 0 ? qgot / qtotal : 0;
+    h->containment = qtotal > 0 ? qgot / qtotal : 0;
     h->coverage = stotal > 0 ? sgot / stotal : 0;
-    if (h->score > 1) h->score = 1;
+    if (h->containment > 1) h->containment = 1;
     if (h->coverage > 1) h->coverage = 1;
+    h->score = mt_rank(h->containment, h->coverage);
     h->matched = nal;
     h->synonyms = nsyn;
     h->spans = NULL;
@@ -1181,7 +1183,8 @@ int unspin_match_query(unspin_matcher *m, const char *text, size_t len, const un
     double kth = 0;
     for (size_t c = 0; c < nc; c++) {
         double bound = qtotal > 0 ? m->cands[c].vote / qtotal + 1e-5 : 0;
-        if (bound < m->o.min_score || (nh >= m->o.top && mt_rank(bound, 1) < kth))
+        bound = mt_rank(bound, 1);
+        if (bound < m->o.min_score || (nh >= m->o.top && bound < kth))
             break;
         unspin_match_hit *h = &m->hits[nh];
         US_TRY(mt_verify(m, m->cands[c].doc, h, err));
@@ -1189,7 +1192,7 @@ int unspin_match_query(unspin_matcher *m, const char *text, size_t len, const un
             nh++;
             if (nh >= m->o.top) { /* the top-th best ranking key so far */
                 qsort(m->hits, nh, sizeof *m->hits, mt_hit_cmp);
-                kth = mt_rank(m->hits[m->o.top - 1].score, m->hits[m->o.top - 1].coverage);
+                kth = m->hits[m->o.top - 1].score;
             }
         } else {
             m->nspans -= h->nspans;

@@ -19,9 +19,11 @@
 /*! mt_index_open_memory() :
  * A read-only index over data[0..size) (the bytes of a .usidx file; not
  * copied: they must stay valid until unspin_match_index_free()). Checks the
- * header, the checksum, every section bound, every offset and doc id.
- * `name` names the source in error messages. */
-US_INTERNAL int mt_index_open_memory(const void *data, size_t size, const char *name,
+ * header, every section bound, every offset and doc id, then (if `verify`)
+ * the checksum: the structural checks alone keep every query in bounds,
+ * which the fuzz target tests with verify = 0. `name` names the source in
+ * error messages. */
+US_INTERNAL int mt_index_open_memory(const void *data, size_t size, const char *name, int verify,
                                      unspin_match_index **out, unspin_error *err);
 
 /*! mt_stem() : the match key of a lower-case word: function words give 0

@@ -12,9 +12,11 @@ static const char help[] =
     "Find the original that a spun copy was made from. Each QUERY file (or\n"
     "stdin) is one suspected copy; the originals come from a saved index or\n"
     "from the files given with --against. For each query, the best sources\n"
-    "are printed with a score: the weighted share of the query's content words\n"
-    "that align, in order, with the source's words, identical or (with a\n"
-    "lexicon) through a synonym the spinner may have used.\n"
+    "are printed with a score in [0,1]: content words of the query and the\n"
+    "source are aligned in order, identical or (with a lexicon) through a\n"
+    "synonym the spinner may have used; containment is the (idf-weighted)\n"
+    "share of the query aligned, coverage that of the source, and the score\n"
+    "their harmonic mean.\n"
     "\n"
     "  -i, --index IDX      originals from an index made with --save\n"
     "  -a, --against FILE   an original (repeat the option for more)\n"
@@ -24,17 +26,19 @@ static const char help[] =
     "                       if it exists; without one only identical words match)\n"
     "  -N, --no-lexicon     do not use a lexicon\n"
     "  -k, --top K          best sources shown per query (default 5)\n"
-    "  -m, --min-score S    leave out sources scoring below S (default 0.2)\n"
+    "  -m, --min-score S    leave out sources scoring below S (default 0.4)\n"
     "  -c, --candidates N   documents verified by alignment per query (default 50)\n"
     "  -j, --json           one JSON object per query: {\"query\",\"words\",\"hits\":\n"
-    "                       [{\"source\",\"doc\",\"score\",\"coverage\",\"matched\",\n"
+    "                       [{\"source\",\"doc\",\"score\",\"containment\",\n"
+    "                       \"coverage\",\"matched\",\n"
     "                       \"synonyms\",\"spans\":[{\"query\":[START,END],\n"
     "                       \"source\":[START,END],\"words\",\"synonyms\"}]}]}\n"
     "                       (byte offsets from the start of the document)\n"
     "  -h, --help           show this help\n"
     "\n"
-    "Text output: one line per source found: QUERY, RANK, SCORE, COVERAGE,\n"
-    "MATCHED-WORDS, SOURCE, tab-separated; nothing for a query without one.\n"
+    "Text output: one line per source found: QUERY, RANK, SCORE, CONTAINMENT,\n"
+    "COVERAGE, MATCHED-WORDS, SOURCE, tab-separated; nothing for a query\n"
+    "without one.\n"
     "Exit status: 0 a source was found for some query, 1 none, 2 usage or\n"
     "unreadable input, 3 index or lexicon error.\n";
 
@@ -64,8 +68,9 @@ static int print_result(match_ctx *c, const char *qname, const unspin_match_resu
             const unspin_match_hit *h = &r->hits[i];
             fputs(i ? ",{\"source\":" : "{\"source\":", stdout);
             cli_json_string(stdout, h->name, strlen(h->name));
-            printf(",\"doc\":%zu,\"score\":%.4f,\"coverage\":%.4f,\"matched\":%zu,\"synonyms\":%zu,\"spans\":[",
-                   h->doc, h->score, h->coverage, h->matched, h->synonyms);
+            printf(",\"doc\":%zu,\"score\":%.4f,\"containment\":%.4f,\"coverage\":%.4f,\"matched\":%zu,"
+                   "\"synonyms\":%zu,\"spans\":[",
+                   h->doc, h->score, h->containment, h->coverage, h->matched, h->synonyms);
             for (size_t k = 0; k < h->nspans; k++) {
                 const unspin_match_span *s = &h->spans[k];
                 printf("%s{\"query\":[%zu,%zu],\"source\":[%zu,%zu],\"words\":%zu,\"synonyms\":%zu}", k ? "," : "",
@@ -78,7 +83,8 @@ static int print_result(match_ctx *c, const char *qname, const unspin_match_resu
     }
     for (size_t i = 0; i < r->nhits; i++) {
         const unspin_match_hit *h = &r->hits[i];
-        printf("%s\t%zu\t%.4f\t%.4f\t%zu\t%s\n", qname, i + 1, h->score, h->coverage, h->matched, h->name);
+        printf("%s\t%zu\t%.4f\t%.4f\t%.4f\t%zu\t%s\n", qname, i + 1, h->score, h->containment, h->coverage,
+               h->matched, h->name);
     }
     return CLI_OK;
 }
