@@ -716,6 +716,8 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, can
         if (nw == 0)
             continue;
         ct->nw = nw;
+        if (nw == 1 && cu > SKIP_LOGP)
+            continue; /* the most frequent words are not spun, so they are no originals either */
         f[CH_F_LOGF_W] = ch_norm_logf(cu);
         f[CH_F_LOGF_DIFF] = ch_norm_logf(cu) - ch_norm_logf(obs_uni[k]);
         f[CH_F_INFL] = c->inflected ? 1.0f : 0.0f;
