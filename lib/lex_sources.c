@@ -216,7 +216,7 @@ int lex_parse_wordnet(lexb *b, const char *const data[4], const size_t len[4], c
                 if (rc == UNSPIN_OK && idvec_push(&words, id) < 0)
                     rc = us_error(err, UNSPIN_E_NOMEM, "%s: out of memory", name);
             }
-            if (rc == UNSPIN_OK)
+            if (rc == UNSPIN_OK && ss->count)
                 rc = lexb_group(b, words.v + ss->first, ss->count, UNSPIN_SRC_WORDNET, err);
         }
     }

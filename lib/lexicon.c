@@ -172,7 +172,8 @@ int lex_open_memory(const void *data, size_t size, const char *name, unspin_lexi
             break;
         uint32_t off = us_load32(e);
         uint32_t len = (uint32_t)e[4] | (uint32_t)e[5] << 8;
-        if ((uint64_t)off + len >= ssz || strings[off + len] != 0 || len == 0 || e[6] < 1 ||
+        if ((uint64_t)off + len >= ssz || strings[off + len] != 0 || len == 0 || memchr(strings + off, 0, len) ||
+            e[6] < 1 ||
             e[6] > LEX_MAX_PHRASE || e[7] < 1 || e[7] > LEX_MAX_PHRASE)
             return us_error(err, UNSPIN_E_FORMAT, "%s: entry %u: bad string or sizes (file is corrupt)", name, i);
     }
@@ -500,7 +501,8 @@ static void finish(const unspin_lexicon *lex, unspin_candidates *c, const char *
     }
     if (m > 1)
         qsort(keys, m, sizeof *keys, cmp_key);
-    memcpy(c->out, c->c, from * sizeof *c->c);
+    if (from)
+        memcpy(c->out, c->c, from * sizeof *c->c);
     size_t o = from, run = 0;
     for (size_t i = 0; i < m; i++) {
         run = (i && keys[i].span == keys[i - 1].span) ? run + 1 : 0;
