@@ -19,7 +19,8 @@
  *  12  nfeat    u32 (UNSPIN_CHECK_NFEATURES)
  *  16  checksum u64, XXH64 of the bytes from 24 to the end
  *  24  two parts (short texts, paragraphs), each mean[nfeat], sd[nfeat],
- *      w[nfeat], bias: IEEE doubles as u64
+ *      w[nfeat], bias; then the word model: mean[nw], sd[nw], w[nw], bias
+ *      (nw = UNSPIN_CHECK_NWORDFEATURES); IEEE doubles as u64
  */
 #include "check_internal.h"
 
@@ -31,10 +32,11 @@
 
 #define CK_MAGIC "USCHECK\x01"
 #define CK_MAGIC_INCOMPLETE "USCHECK~"
-#define CK_VERSION 1u
+#define CK_VERSION 2u
 #define CK_HEADER 24u
 #define CK_PART ((3u * UNSPIN_CHECK_NFEATURES + 1u) * 8u)
-#define CK_BODY (2u * CK_PART)
+#define CK_WPART ((3u * UNSPIN_CHECK_NWORDFEATURES + 1u) * 8u)
+#define CK_BODY (2u * CK_PART + CK_WPART)
 
 #define CK_MAX_CANDS 6      /* lexicon candidates scored per word */
 #define CK_DELTA_CLIP 5.0   /* log10 gains above this count as this */
@@ -83,21 +85,51 @@ struct unspin_check_weights {
  *    [gain(c) - (log10 P(c) - log10 P(w))], i.e. how much better the
  *    candidate fits the context beyond being more frequent: mean of its
  *    positive part (clipped), largest value, share of words with >= 1
+ * 23-25 the word model (P(word is a replacement) from the word features
+ *    below): mean log-odds, share of words with p >= 0.5, mean of the three
+ *    largest log-odds
+ *
+ * Word features (unspin_check_word.features): 0 gain (clipped to [-5, 5], 0
+ * without candidate), 1 frequency-normalised gain (same), 2 has a candidate,
+ * 3 two-sided fit, 4 unigram log10 P, 5 left PMI (0 without a word context),
+ * 6 backs off to the unigram after a word, 7 has a word context, 8 rare
+ * synonym of a frequent candidate, 9 cosine with the topic (0 if none),
+ * 10 has a cosine, 11 unknown to the LM.
  * Gains (0-2, 12-14) are measured in the restored context. */
 void us_check_model_default(us_check_model *m)
 {
     static const double mean[UNSPIN_CHECK_NFEATURES] = {0.5, 1.4, 0.2, -4.4, 0.02, 0.3, 0.3, -3.0, 0.2, 1.6, 1.0, 0.4,
-                                                        0.1, 0.5, 1.0, 0.3, 0.1, 1.5, 0.3, 0.0, 0.3, 1.0, 0.1};
+                                                        0.1, 0.5, 1.0, 0.3, 0.1, 1.5, 0.3, 0.0, 0.3, 1.0, 0.1,
+                                                        -1.5, 0.2, 0.0};
     static const double sd[UNSPIN_CHECK_NFEATURES] = {0.5, 1.2, 0.25, 0.7, 0.08, 0.3, 0.1, 0.8, 0.3, 0.7, 0.8, 0.3,
-                                                      0.15, 0.5, 1.0, 0.4, 0.15, 1.0, 0.2, 1.0, 0.3, 1.0, 0.1};
+                                                      0.15, 0.5, 1.0, 0.4, 0.15, 1.0, 0.2, 1.0, 0.3, 1.0, 0.1,
+                                                      1.0, 0.2, 1.5};
     static const double w[UNSPIN_CHECK_NFEATURES] = {0.6, 0.2, 0.2, -0.3, 0.1, 0.3, -0.2, -0.4, 0.2, 0.0, -0.5, 0.4,
-                                                     0.3, 0.3, 0.3, 0.4, 0.3, -0.3, 0.3, 0.3, 0.3, 0.2, 0.2};
+                                                     0.3, 0.3, 0.3, 0.4, 0.3, -0.3, 0.3, 0.3, 0.3, 0.2, 0.2,
+                                                     0.8, 0.5, 0.5};
+    /* word model: gain, normalised gain, has candidate, fit, unigram, left
+     * PMI, back-off, has left context, rare synonym, cosine, has vector, unknown */
+    static const double wmean[UNSPIN_CHECK_NWORDFEATURES] = {-1.5, -1.5, 0.7, 1.2, -4.4, 0.5, 0.5, 0.9, 0.02, 0.3, 0.8, 0.05};
+    static const double wsd[UNSPIN_CHECK_NWORDFEATURES] = {2.5, 2.5, 0.45, 1.5, 1.0, 1.0, 0.5, 0.3, 0.15, 0.15, 0.4, 0.2};
+    static const double ww[UNSPIN_CHECK_NWORDFEATURES] = {1.2, 0.4, 0.0, -0.6, -0.4, -0.3, 0.2, 0.0, 0.1, -0.2, 0.0, 0.2};
+    memcpy(m->word.mean, wmean, sizeof wmean);
+    memcpy(m->word.sd, wsd, sizeof wsd);
+    memcpy(m->word.w, ww, sizeof ww);
+    m->word.bias = -1.5;
     for (int k = 0; k < 2; k++) {
         memcpy(m->part[k].mean, mean, sizeof mean);
         memcpy(m->part[k].sd, sd, sizeof sd);
         memcpy(m->part[k].w, w, sizeof w);
         m->part[k].bias = 0.0;
     }
+}
+
+double us_check_wpart_z(const us_check_wpart *m, const double *x)
+{
+    double z = m->bias;
+    for (int i = 0; i < UNSPIN_CHECK_NWORDFEATURES; i++)
+        z += m->w[i] * (x[i] - m->mean[i]) / m->sd[i];
+    return z > 40 ? 40 : z < -40 ? -40 : z;
 }
 
 double us_check_part_p(const us_check_part *m, const double *f)
@@ -142,6 +174,20 @@ int us_check_model_write(const us_check_model *mod, const char *path, unspin_err
         if (!isfinite(m->bias))
             return us_error(err, UNSPIN_E_INVALID, "%s: part %u: bias is not finite", path, k);
         us_store64(b + 8u * 3u * UNSPIN_CHECK_NFEATURES, dbits(m->bias));
+    }
+    {
+        const us_check_wpart *m = &mod->word;
+        unsigned char *b = buf + CK_HEADER + 2u * CK_PART;
+        for (int i = 0; i < UNSPIN_CHECK_NWORDFEATURES; i++) {
+            if (!isfinite(m->mean[i]) || !isfinite(m->w[i]) || !(m->sd[i] > 0) || !isfinite(m->sd[i]))
+                return us_error(err, UNSPIN_E_INVALID, "%s: word feature %d: weight, mean or sd not usable", path, i);
+            us_store64(b + 8u * (unsigned)i, dbits(m->mean[i]));
+            us_store64(b + 8u * (unsigned)(UNSPIN_CHECK_NWORDFEATURES + i), dbits(m->sd[i]));
+            us_store64(b + 8u * (unsigned)(2 * UNSPIN_CHECK_NWORDFEATURES + i), dbits(m->w[i]));
+        }
+        if (!isfinite(m->bias))
+            return us_error(err, UNSPIN_E_INVALID, "%s: word model: bias is not finite", path);
+        us_store64(b + 8u * 3u * UNSPIN_CHECK_NWORDFEATURES, dbits(m->bias));
     }
     memcpy(buf, CK_MAGIC_INCOMPLETE, 8);
     us_store32(buf + 8, CK_VERSION);
@@ -204,6 +250,21 @@ int unspin_check_weights_open(const char *path, unspin_check_weights **out, unsp
         if (rc == UNSPIN_OK && !isfinite(m->bias))
             rc = us_error(err, UNSPIN_E_FORMAT, "%s: part %u: bias out of range", path, k);
     }
+    if (rc == UNSPIN_OK) {
+        us_check_wpart *m = &w->m.word;
+        const unsigned char *b = d + CK_HEADER + 2u * CK_PART;
+        for (int i = 0; i < UNSPIN_CHECK_NWORDFEATURES && rc == UNSPIN_OK; i++) {
+            m->mean[i] = bitsd(us_load64(b + 8u * (unsigned)i));
+            m->sd[i] = bitsd(us_load64(b + 8u * (unsigned)(UNSPIN_CHECK_NWORDFEATURES + i)));
+            m->w[i] = bitsd(us_load64(b + 8u * (unsigned)(2 * UNSPIN_CHECK_NWORDFEATURES + i)));
+            if (!isfinite(m->mean[i]) || !isfinite(m->w[i]) || !isfinite(m->sd[i]) || !(m->sd[i] > 0))
+                rc = us_error(err, UNSPIN_E_FORMAT, "%s: offset %u: word feature %d: value out of range", path,
+                              CK_HEADER + 2u * CK_PART + 8u * (unsigned)i, i);
+        }
+        m->bias = bitsd(us_load64(b + 8u * 3u * UNSPIN_CHECK_NWORDFEATURES));
+        if (rc == UNSPIN_OK && !isfinite(m->bias))
+            rc = us_error(err, UNSPIN_E_FORMAT, "%s: word model: bias out of range", path);
+    }
     us_map_close(&map);
     if (rc != UNSPIN_OK) {
         us_free(w);
@@ -239,6 +300,10 @@ typedef struct ck_sums {
     double lowfit;     /* ... below CK_LOW_FIT */
     double worst[3];   /* the three lowest two-sided gains, negated (largest first) */
     double ngainn, maxgainn, sgainn; /* frequency-normalised gain: count >= 1, max, sum of positive */
+    double wz, nwz;    /* word model log-odds: sum, count */
+    double wpos;       /* words with p >= 0.5 */
+    double topz[3];    /* the three largest word log-odds */
+    int ntopz;
 } ck_sums;
 
 struct unspin_checker {
@@ -259,6 +324,8 @@ struct unspin_checker {
     struct ck_entry *cache; /* direct-mapped: word -> its candidates' LM ids */
     float *unigram;         /* LM id -> unigram log10 P, filled lazily (1 = not yet) */
     uint32_t vocab;
+    unspin_check_word *words; /* per content word results */
+    size_t capwords;
     unspin_token *units;    /* the paragraph's tokens, unknown hyphenated words split */
     size_t capunits;
     char *upool;            /* NUL-terminated norms of the split parts */
@@ -380,8 +447,14 @@ void unspin_checker_free(unspin_checker *c)
     us_free(c->cache);
     us_free(c->unigram);
     us_free(c->units);
+    us_free(c->words);
     us_free(c->upool);
     us_free(c);
+}
+
+void us_checker_set_model(unspin_checker *c, const us_check_model *m)
+{
+    c->m = *m;
 }
 
 void unspin_checker_reset(unspin_checker *c)
@@ -418,6 +491,26 @@ static void ck_features(const ck_sums *s, double *f)
     f[20] = s->sgainn / n;
     f[21] = s->maxgainn;
     f[22] = s->ngainn / n;
+    f[23] = s->nwz > 0 ? s->wz / s->nwz : -3.0;
+    f[24] = s->nwz > 0 ? s->wpos / s->nwz : 0.0;
+    double t = 0;
+    for (int i = 0; i < s->ntopz; i++)
+        t += s->topz[i];
+    f[25] = s->ntopz > 0 ? t / s->ntopz : -3.0;
+}
+
+static void ck_topz(ck_sums *s, double z)
+{
+    if (s->ntopz < 3) {
+        s->topz[s->ntopz++] = z;
+        return;
+    }
+    int lo = 0;
+    for (int i = 1; i < 3; i++)
+        if (s->topz[i] < s->topz[lo])
+            lo = i;
+    if (z > s->topz[lo])
+        s->topz[lo] = z;
 }
 
 static void ck_top(double *top, double g)
@@ -589,7 +682,7 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
     c->nspans = c->npool = 0;
     ck_sums s;
     memset(&s, 0, sizeof s);
-    size_t nwords = 0;
+    size_t nwords = 0, nscored = 0;
     c->ntopic = 0;
     if (c->dim > 0)
         memset(c->topic, 0, (size_t)c->dim * sizeof(float));
@@ -758,6 +851,8 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
             }
         }
         /* topical coherence with the earlier content words of the paragraph */
+        double wcos = 0;
+        int hascos = 0;
         if (c->dim > 0 && unspin_lexicon_vector(c->lex, t->norm, t->norm_length, c->vec)) {
             if (c->ntopic >= 3) {
                 double dot = 0, nn = 0;
@@ -766,7 +861,9 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
                     nn += (double)c->topic[d] * c->topic[d];
                 }
                 if (nn > 0) {
-                    s.cos += dot / sqrt(nn);
+                    wcos = dot / sqrt(nn);
+                    hascos = 1;
+                    s.cos += wcos;
                     s.ncos += 1;
                 }
             }
@@ -774,6 +871,35 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
                 c->topic[d] += c->vec[d];
             c->ntopic++;
         }
+        /* the word's own features and probability */
+        if (us_grow((void **)&c->words, &c->capwords, nscored + 1, sizeof *c->words) < 0)
+            return us_error(err, UNSPIN_E_NOMEM, "checker: out of memory");
+        unspin_check_word *wr = &c->words[nscored++];
+        double *x = wr->features;
+        double g = bestk >= 0 ? (double)best - (double)lo : 0;
+        double gn = bestk >= 0 ? (double)bestn - ((double)lo - (double)uni) : 0;
+        x[0] = g > CK_DELTA_CLIP ? CK_DELTA_CLIP : g < -CK_DELTA_CLIP ? -CK_DELTA_CLIP : g;
+        x[1] = gn > CK_DELTA_CLIP ? CK_DELTA_CLIP : gn < -CK_DELTA_CLIP ? -CK_DELTA_CLIP : gn;
+        x[2] = bestk >= 0;
+        x[3] = fit;
+        x[4] = uni;
+        double pmi = prev_word && id != UNSPIN_WORD_UNK ? (double)lp - (double)uni : 0;
+        x[5] = pmi > 3 ? 3 : pmi < -3 ? -3 : pmi;
+        x[6] = prev_word && ngl <= 1;
+        x[7] = prev_word;
+        x[8] = raresyn;
+        x[9] = wcos;
+        x[10] = hascos;
+        x[11] = id == UNSPIN_WORD_UNK;
+        double z = us_check_wpart_z(&c->m.word, x);
+        wr->start = t->start;
+        wr->end = t->start + t->length;
+        wr->p = 1.0 / (1.0 + exp(-z));
+        s.wz += z;
+        s.nwz += 1;
+        if (z >= 0)
+            s.wpos += 1;
+        ck_topz(&s, z);
         st = after;
         prev_word = 1;
     }
@@ -793,6 +919,7 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
     r->ncontent = (size_t)s.content;
     r->spans = c->spans;
     r->nspans = c->nspans;
+    r->words = c->words;
     *out = r;
     return UNSPIN_OK;
 }

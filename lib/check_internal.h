@@ -19,9 +19,26 @@ typedef struct us_check_part {
 /* Two parts: part[0] for short texts (phrases: at most US_CHECK_SHORT
  * content words), part[1] for paragraphs. */
 #define US_CHECK_SHORT 4
+
+/* The word model: P(a content word is a spinner's replacement) from its
+ * word features; its output feeds paragraph features 23-25. */
+typedef struct us_check_wpart {
+    double mean[UNSPIN_CHECK_NWORDFEATURES];
+    double sd[UNSPIN_CHECK_NWORDFEATURES];
+    double w[UNSPIN_CHECK_NWORDFEATURES];
+    double bias;
+} us_check_wpart;
+
 typedef struct us_check_model {
     us_check_part part[2];
+    us_check_wpart word;
 } us_check_model;
+
+/*! us_checker_set_model() : replace a checker's weights (for the fitting tool). */
+US_INTERNAL void us_checker_set_model(unspin_checker *c, const us_check_model *m);
+
+/*! us_check_wpart_z() : the word model's log-odds for a word feature vector. */
+US_INTERNAL double us_check_wpart_z(const us_check_wpart *m, const double *x);
 
 /*! us_check_part_of() : @return the part (0 or 1) for a text with `ncontent` content words. */
 static inline int us_check_part_of(double ncontent) { return ncontent > US_CHECK_SHORT; }

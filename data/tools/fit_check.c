@@ -3,12 +3,16 @@
  * simulated spinning (docs/check.md).
  *
  *   fit_check -m LM.uslm -l LEX.uslex -o OUT.uscheck --spun SPUN --clean CLEAN
- *             [--fragments FRAGS] [--max-lines N] [--dump FEATURES.tsv]
+ *             [--log LOG] [--fragments FRAGS] [--max-lines N] [--dump FEATURES.tsv]
  *
  * SPUN and CLEAN hold one paragraph per line, line-aligned (spinsim output
  * and its --pairs file; spun lines the spinner left unchanged are skipped); FRAGS holds short "SPUN<TAB>ORIGINAL" phrase pairs
  * (spinsim --fragments), which teach the model what single spun phrases
- * look like. Every line with at least one content word is an example
+ * look like. With LOG (spinsim --log for SPUN), a word model is fitted
+ * first: every content word of the changed spun lines (spun: it is among the
+ * words the log says the spinner wrote on that line) and of the clean lines
+ * (not spun) is an example; its output feeds paragraph features 23-25.
+ * Then every line with at least one content word is an example
  * (spun: 1, clean: 0). The features come from unspin_check_paragraph();
  * they are standardised and a logistic regression is fitted by Newton's
  * method with a small L2 penalty on 4/5 of the examples, separately for
@@ -18,6 +22,7 @@
  */
 #include "check_internal.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -37,18 +42,61 @@ typedef struct {
 static example *ex;
 static size_t nex, capex;
 
+/* word examples (stage 1) */
+typedef struct {
+    double x[UNSPIN_CHECK_NWORDFEATURES];
+    int y;
+} wexample;
+static wexample *wex;
+static size_t nwex, capwex;
+static int collect_words;
+
+static double sigm(double z) { return 1.0 / (1.0 + exp(-z)); }
+
+/* --log: for each spun line, " w1 w2 ... " of the words the spinner wrote */
+static char **logw;
+static size_t nlogw;
+
 static void die(const char *what, const char *arg)
 {
     fprintf(stderr, "fit_check: %s%s\n", what, arg);
     exit(1);
 }
 
-static void add_text(unspin_checker *ck, const char *s, size_t len, int y, int frag)
+static void add_text(unspin_checker *ck, const char *s, size_t len, int y, int frag, size_t lineno)
 {
     const unspin_check_result *r;
     unspin_error err;
     if (unspin_check_paragraph(ck, s, len, &r, &err) != UNSPIN_OK)
         die(err.message, "");
+    if (collect_words) {
+        /* label the words: spun ones are those the log lists for this line */
+        const char *set = y && lineno < nlogw ? logw[lineno] : NULL;
+        if (y && !set)
+            return; /* a spun line without a log entry: labels unknown */
+        for (size_t k = 0; k < r->ncontent; k++) {
+            const unspin_check_word *w = &r->words[k];
+            char buf[130];
+            size_t n = w->end - w->start;
+            if (n > 126)
+                continue;
+            buf[0] = ' ';
+            for (size_t i = 0; i < n; i++)
+                buf[1 + i] = (char)tolower((unsigned char)s[w->start + i]);
+            buf[1 + n] = ' ';
+            buf[2 + n] = 0;
+            if (nwex == capwex) {
+                capwex = capwex ? capwex * 2 : 65536;
+                wex = realloc(wex, capwex * sizeof *wex);
+                if (!wex)
+                    die("out of memory", "");
+            }
+            memcpy(wex[nwex].x, w->features, sizeof wex[nwex].x);
+            wex[nwex].y = set && strstr(set, buf) != NULL;
+            nwex++;
+        }
+        return;
+    }
     if (r->ncontent == 0)
         return;
     if (nex == capex) {
@@ -82,14 +130,171 @@ static void read_pairs(unspin_checker *ck, const char *spun, const char *clean, 
         while (lenc > 0 && (lc[lenc - 1] == '\n' || lc[lenc - 1] == '\r'))
             lenc--;
         if (lens != lenc || memcmp(ls, lc, (size_t)lens) != 0)
-            add_text(ck, ls, (size_t)lens, 1, 0);
-        add_text(ck, lc, (size_t)lenc, 0, 0);
+            add_text(ck, ls, (size_t)lens, 1, 0, n + 1);
+        add_text(ck, lc, (size_t)lenc, 0, 0, n + 1);
         n++;
     }
     free(ls);
     free(lc);
     fclose(fs);
     fclose(fc);
+}
+
+/* spinsim --log: LINE<TAB>ORIGINAL<TAB>SPUN[<TAB>...] */
+static void read_log(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        die("cannot open ", path);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    while ((len = getline(&line, &cap, f)) > 0) {
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = 0;
+        char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+        if (!t2)
+            continue;
+        size_t ln = (size_t)strtoull(line, NULL, 10);
+        char *spun = t2 + 1, *t3 = strchr(spun, '\t');
+        if (t3)
+            *t3 = 0;
+        if (ln >= nlogw) {
+            size_t nn = ln + 1024;
+            logw = realloc(logw, nn * sizeof *logw);
+            if (!logw)
+                die("out of memory", "");
+            memset(logw + nlogw, 0, (nn - nlogw) * sizeof *logw);
+            nlogw = nn;
+        }
+        size_t old = logw[ln] ? strlen(logw[ln]) : 0, add = strlen(spun);
+        char *ns = realloc(logw[ln], old + add + 3);
+        if (!ns)
+            die("out of memory", "");
+        if (!old)
+            ns[old++] = ' ';
+        for (size_t i = 0; i < add; i++)
+            ns[old + i] = (char)tolower((unsigned char)spun[i]);
+        ns[old + add] = ' ';
+        ns[old + add + 1] = 0;
+        logw[ln] = ns;
+    }
+    free(line);
+    fclose(f);
+}
+
+/* Fit the word model on the word examples (Newton, L2), report held-out AUC. */
+static void fit_words(us_check_wpart *m)
+{
+    enum { NW = UNSPIN_CHECK_NWORDFEATURES, NWP = UNSPIN_CHECK_NWORDFEATURES + 1 };
+    for (int pass = 0; pass < 2; pass++) {
+        int skip = pass == 0 ? 0 : -1;
+        double sum[NW] = {0}, sq[NW] = {0}, n = 0;
+        for (size_t k = 0; k < nwex; k++) {
+            if ((int)(k % 5) == skip)
+                continue;
+            for (int i = 0; i < NW; i++) {
+                sum[i] += wex[k].x[i];
+                sq[i] += wex[k].x[i] * wex[k].x[i];
+            }
+            n++;
+        }
+        for (int i = 0; i < NW; i++) {
+            m->mean[i] = sum[i] / n;
+            double v = sq[i] / n - m->mean[i] * m->mean[i];
+            m->sd[i] = v > 1e-12 ? sqrt(v) : 1.0;
+        }
+        double b[NWP] = {0};
+        for (int it = 0; it < 30; it++) {
+            double g[NWP] = {0}, h[NWP][NWP + 1];
+            memset(h, 0, sizeof h);
+            for (size_t k = 0; k < nwex; k++) {
+                if ((int)(k % 5) == skip)
+                    continue;
+                double x[NWP];
+                x[0] = 1;
+                for (int i = 0; i < NW; i++)
+                    x[i + 1] = (wex[k].x[i] - m->mean[i]) / m->sd[i];
+                double z = 0;
+                for (int i = 0; i < NWP; i++)
+                    z += b[i] * x[i];
+                double p = sigm(z), wgt = p * (1 - p);
+                for (int i = 0; i < NWP; i++) {
+                    g[i] += (p - wex[k].y) * x[i];
+                    for (int j = 0; j < NWP; j++)
+                        h[i][j] += wgt * x[i] * x[j];
+                }
+            }
+            for (int i = 1; i < NWP; i++) {
+                g[i] += 1e-4 * n * b[i];
+                h[i][i] += 1e-4 * n;
+            }
+            h[0][0] += 1e-9;
+            for (int i = 0; i < NWP; i++)
+                h[i][NWP] = g[i];
+            for (int cc = 0; cc < NWP; cc++) {
+                int piv = cc;
+                for (int r = cc + 1; r < NWP; r++)
+                    if (fabs(h[r][cc]) > fabs(h[piv][cc]))
+                        piv = r;
+                if (piv != cc)
+                    for (int j = 0; j <= NWP; j++) {
+                        double t = h[cc][j];
+                        h[cc][j] = h[piv][j];
+                        h[piv][j] = t;
+                    }
+                if (fabs(h[cc][cc]) < 1e-12)
+                    continue;
+                for (int r = 0; r < NWP; r++) {
+                    if (r == cc)
+                        continue;
+                    double q = h[r][cc] / h[cc][cc];
+                    for (int j = cc; j <= NWP; j++)
+                        h[r][j] -= q * h[cc][j];
+                }
+            }
+            double step = 0;
+            for (int i = 0; i < NWP; i++) {
+                double d = fabs(h[i][i]) > 1e-12 ? h[i][NWP] / h[i][i] : 0;
+                b[i] -= d;
+                step += fabs(d);
+            }
+            if (step < 1e-8)
+                break;
+        }
+        m->bias = b[0];
+        for (int i = 0; i < NW; i++)
+            m->w[i] = b[i + 1];
+        if (pass == 0) {
+            /* held-out AUC of the word model */
+            size_t np = 0, nn = 0;
+            double *pp = malloc(nwex * sizeof *pp), *pn = malloc(nwex * sizeof *pn);
+            if (!pp || !pn)
+                die("out of memory", "");
+            for (size_t k = 0; k < nwex; k += 5) {
+                double z = us_check_wpart_z(m, wex[k].x);
+                if (wex[k].y)
+                    pp[np++] = z;
+                else
+                    pn[nn++] = z;
+            }
+            double wins = 0;
+            for (size_t i = 0; i < np; i++)
+                for (size_t j = 0; j < nn; j += 1 + nn / 2000)
+                    wins += pp[i] > pn[j] ? 1 : pp[i] == pn[j] ? 0.5 : 0;
+            size_t nnu = 0;
+            for (size_t j = 0; j < nn; j += 1 + nn / 2000)
+                nnu++;
+            fprintf(stderr, "fit_check: word model: %zu words (%zu spun), held-out AUC %.4f\n", nwex,
+                    (size_t)0 + np * 5, np && nnu ? wins / ((double)np * (double)nnu) : NAN);
+            free(pp);
+            free(pn);
+        }
+    }
+    fprintf(stderr, "fit_check: word model: bias %.3f; weights:", m->bias);
+    for (int i = 0; i < NW; i++)
+        fprintf(stderr, " %.3f", m->w[i]);
+    fputc('\n', stderr);
 }
 
 static void read_fragments(unspin_checker *ck, const char *path, size_t max_lines)
@@ -106,15 +311,14 @@ static void read_fragments(unspin_checker *ck, const char *path, size_t max_line
         char *tab = memchr(line, '\t', (size_t)len);
         if (!tab)
             continue;
-        add_text(ck, line, (size_t)(tab - line), 1, 1);
-        add_text(ck, tab + 1, (size_t)(line + len - tab - 1), 0, 1);
+        add_text(ck, line, (size_t)(tab - line), 1, 1, 0);
+        add_text(ck, tab + 1, (size_t)(line + len - tab - 1), 0, 1, 0);
         n++;
     }
     free(line);
     fclose(f);
 }
 
-static double sigm(double z) { return 1.0 / (1.0 + exp(-z)); }
 
 /* z-scored features with a leading 1 */
 static void xrow(const us_check_part *m, const example *e, double *x)
@@ -277,13 +481,14 @@ int main(int argc, char **argv)
         {"output", required_argument, NULL, 'o'}, {"spun", required_argument, NULL, 's'},
         {"clean", required_argument, NULL, 'c'}, {"fragments", required_argument, NULL, 'f'},
         {"max-lines", required_argument, NULL, 'n'}, {"dump", required_argument, NULL, 'd'},
+        {"log", required_argument, NULL, 'g'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *lmp = NULL, *lexp = NULL, *outp = NULL, *spun = NULL, *clean = NULL, *frags = NULL, *dump = NULL;
+    const char *lmp = NULL, *lexp = NULL, *outp = NULL, *spun = NULL, *clean = NULL, *frags = NULL, *dump = NULL, *logp = NULL;
     size_t max_lines = (size_t)-1;
     int c;
-    while ((c = getopt_long(argc, argv, "m:l:o:s:c:f:n:d:h", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:l:o:s:c:f:n:d:g:h", lo, NULL)) != -1) {
         switch (c) {
         case 'm': lmp = optarg; break;
         case 'l': lexp = optarg; break;
@@ -292,10 +497,11 @@ int main(int argc, char **argv)
         case 'c': clean = optarg; break;
         case 'f': frags = optarg; break;
         case 'd': dump = optarg; break;
+        case 'g': logp = optarg; break;
         case 'n': max_lines = (size_t)strtoull(optarg, NULL, 10); break;
         default:
-            fputs("usage: fit_check -m LM -l LEX -o OUT.uscheck --spun SPUN --clean CLEAN [--fragments F] "
-                  "[--max-lines N]\n",
+            fputs("usage: fit_check -m LM -l LEX -o OUT.uscheck --spun SPUN --clean CLEAN [--log LOG] "
+                  "[--fragments F] [--max-lines N] [--dump FEATURES.tsv]\n",
                   c == 'h' ? stdout : stderr);
             return c == 'h' ? 0 : 2;
         }
@@ -309,6 +515,21 @@ int main(int argc, char **argv)
     if (unspin_lm_open(lmp, &lm, &err) != UNSPIN_OK || unspin_lexicon_open(lexp, &lex, &err) != UNSPIN_OK ||
         unspin_checker_create(lm, lex, NULL, &ck, &err) != UNSPIN_OK)
         die(err.message, "");
+    us_check_model m;
+    us_check_model_default(&m);
+    if (logp) {
+        /* stage 1: the word model, on words labelled by the spinner's log */
+        read_log(logp);
+        collect_words = 1;
+        read_pairs(ck, spun, clean, max_lines);
+        collect_words = 0;
+        if (nwex < 100)
+            die("too few labelled words (does --log match --spun?)", "");
+        fit_words(&m.word);
+        us_checker_set_model(ck, &m);
+        unspin_checker_reset(ck);
+    }
+    /* stage 2: the paragraph models */
     read_pairs(ck, spun, clean, max_lines);
     if (frags)
         read_fragments(ck, frags, max_lines);
@@ -337,8 +558,6 @@ int main(int argc, char **argv)
         ex[i] = ex[j];
         ex[j] = t;
     }
-    us_check_model m;
-    us_check_model_default(&m);
     for (int part = 0; part < 2; part++)
         fit(&m.part[part], part, 0, 1e-4);
     report(&m, 0);

@@ -36,9 +36,12 @@ done
 # synonyms (rate 0.3; its short phrase fragments teach the short-text model),
 # and a spinner that prefers common synonyms (rate 0.4, half of the choices
 # weighted by frequency)
-$SPIN --rate 0.3 --seed 101 --fragments "$W/frag" <"$W/clean" >"$W/spun1"
-$SPIN --rate 0.4 --seed 202 --lm "$M/default.uslm" --common 0.5 <"$W/clean" >"$W/spun2"
+$SPIN --rate 0.3 --seed 101 --fragments "$W/frag" --log "$W/log1" <"$W/clean" >"$W/spun1"
+$SPIN --rate 0.4 --seed 202 --lm "$M/default.uslm" --common 0.5 --log "$W/log2" <"$W/clean" >"$W/spun2"
 cat "$W/spun1" "$W/spun2" >"$W/spun"
 cat "$W/clean" "$W/clean" >"$W/clean2"
+# the change logs, with the second run's line numbers after the first run's
+n1=$(wc -l <"$W/spun1")
+{ cat "$W/log1"; awk -F '\t' -v n="$n1" 'BEGIN { OFS = "\t" } { $1 = $1 + n; print }' "$W/log2"; } >"$W/log"
 build/tools/fit_check -m "$M/default.uslm" -l "$M/default.uslex" -o "$M/default.uscheck" \
-    --spun "$W/spun" --clean "$W/clean2" --fragments "$W/frag"
+    --spun "$W/spun" --clean "$W/clean2" --log "$W/log" --fragments "$W/frag"
