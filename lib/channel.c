@@ -39,8 +39,16 @@ static const char *const feature_names[CH_NF] = {
     "rel_synonym", "rel_hypernym", "rel_hyponym", "rel_similar", "rel_also", "rel_deriv", "rel_part", "rel_related",
     "log_links", "similarity", "cand_logfreq", "logfreq_diff", "inflected", "span_extra", "nwords_diff",
     "cand_unknown", "cand_function_word", "coherence", "consistency", "consistency_other", "lm",
-    "reverse_found", "reverse_rank", "reverse_fanout",
+    "reverse_found", "reverse_rank", "reverse_fanout", "digit_word",
 };
+
+const char *ch_digit_word(const char *norm, size_t len)
+{
+    static const char *const words[] = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine"};
+    if (len != 1 || norm[0] < '1' || norm[0] > '9')
+        return NULL;
+    return words[norm[0] - '1'];
+}
 
 const char *ch_feature_name(int i)
 {
@@ -62,6 +70,7 @@ void ch_default_weights(float *w)
     w[CH_F_CONS] = 1.5f;
     w[CH_F_CONS_OTHER] = -1.0f;
     w[CH_F_LM] = 2.3f;
+    w[CH_F_DIGIT] = -1.0f;
 }
 
 int ch_create(const float *w, size_t n, double threshold, double phrase_threshold, unspin_channel **out,

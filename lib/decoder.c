@@ -405,6 +405,9 @@ static void mark_protected(unspin_restorer *r)
     }
     for (size_t p = 0; p < r->npos; p++) {
         dtok *t = &r->tok[r->ptok[p]];
+        if (t->kind == UNSPIN_TOKEN_NUMBER && !(t->flags & UNSPIN_TOKEN_QUOTED) &&
+            ch_digit_word(r->pool + t->norm_off, t->norm_len))
+            continue; /* a lone digit may stand for its number word */
         if (t->kind != UNSPIN_TOKEN_WORD || (t->flags & (UNSPIN_TOKEN_QUOTED | UNSPIN_TOKEN_INVALID))) {
             t->prot = 1;
             continue;
@@ -643,6 +646,22 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, can
     const dtok *t0 = &r->tok[r->ptok[p]];
     r->opt_first[p] = (uint32_t)r->nopt;
     unspin_word keep_id = t0->id;
+    const char *dw = t0->kind == UNSPIN_TOKEN_NUMBER && !t0->prot ? ch_digit_word(r->pool + t0->norm_off, t0->norm_len)
+                                                                  : NULL;
+    if (dw) { /* "2" -> "two": keep, or the number word */
+        float kf[CH_NF], df[CH_NF];
+        memset(kf, 0, sizeof kf);
+        memset(df, 0, sizeof df);
+        kf[CH_F_KEEP] = 1;
+        kf[CH_F_KEEP_NCAND] = logf(2.0f);
+        df[CH_F_DIGIT] = 1;
+        unspin_word did = unspin_lm_word(r->lm, dw, strlen(dw));
+        df[CH_F_LOGF_W] = ch_norm_logf(unigram(r, did));
+        US_TRY(add_option(r, p, 1, r->pool + t0->norm_off, t0->norm_len, &keep_id, 1, 1, kf, err));
+        US_TRY(add_option(r, p, 1, dw, strlen(dw), &did, 1, 0, df, err));
+        r->opt_n[p] = 2;
+        return UNSPIN_OK;
+    }
     if (t0->prot || t0->kind != UNSPIN_TOKEN_WORD || t0->uni > SKIP_LOGP) {
         US_TRY(add_option(r, p, 1, r->pool + t0->norm_off, t0->norm_len, &keep_id, 1, 1, NULL, err));
         r->opt_n[p] = 1;
@@ -1252,6 +1271,8 @@ static int wants_an(const char *w, size_t n)
 static int case_pattern(const unspin_restorer *r, uint32_t p, uint32_t span)
 {
     const dtok *t = &r->tok[r->ptok[p]];
+    if (t->kind == UNSPIN_TOKEN_NUMBER)
+        return (t->flags & UNSPIN_TOKEN_SENT_START) ? 1 : 0;
     if (t->casing == UNSPIN_CASE_UPPER && (t->len > 1 || span > 1))
         return 2;
     if (t->casing != UNSPIN_CASE_TITLE)
@@ -1386,6 +1407,8 @@ static int build_output(unspin_restorer *r, const char *text, size_t len, builde
         if (is_change(r, p)) {
             uint32_t span = r->opt[d->best].span;
             US_TRY(emit_change(r, b, text, p, &copied, ps, err));
+            if (t->kind != UNSPIN_TOKEN_WORD)
+                continue; /* a digit: no word evidence */
             b->ev[b->nev - 1].changed = 1;
             /* the other words of the span: evidence of the span's first word */
             for (uint32_t q = 1; q < span && p + 1 < r->npos; q++) {

@@ -42,6 +42,7 @@ enum {
     CH_F_REV_RANK,     /* log(1 + its rank there) */
     CH_F_REV_FANOUT,   /* log(1 + number of candidates of the candidate): a spinner picking
                           among many synonyms picks each one rarely */
+    CH_F_DIGIT,        /* a digit 1-9 read as its number word ("2" -> "two") */
     CH_NF
 };
 
@@ -69,6 +70,9 @@ static inline float ch_norm_logf(float log10p)
     if (log10p > 0.0f) log10p = 0.0f;
     return (log10p + 5.0f) * 0.5f;
 }
+
+/* The number word of a lone digit token "1".."9", or NULL. */
+US_INTERNAL const char *ch_digit_word(const char *norm, size_t len);
 
 /* Unigram log10 above which a word counts as a function word. */
 #define CH_FUNCTION_LOGP (-2.6f)

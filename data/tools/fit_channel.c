@@ -160,6 +160,30 @@ static void spin_line(spinner *s, const char *line, size_t len, char **out, size
                       t->norm_length >= 3 && uni(s->lm, t->norm, t->norm_length) < CH_FUNCTION_LOGP;
         if (!content || rnd01() >= s->rate)
             continue;
+        /* number words one..nine become digits, as news spinners do */
+        char digit = 0;
+        for (char d = '1'; d <= '9' && !digit; d++) {
+            const char *nw = ch_digit_word(&d, 1);
+            if (strlen(nw) == t->norm_length && memcmp(nw, t->norm, t->norm_length) == 0)
+                digit = d;
+        }
+        if (digit) {
+            if (o + (t->start - at) + 8 > cap) {
+                cap = (o + (t->start - at) + 8) * 2;
+                buf = xrealloc(buf, cap);
+            }
+            memcpy(buf + o, line + at, t->start - at);
+            o += t->start - at;
+            *recs = xrealloc(*recs, (*nrecs + 1) * sizeof **recs);
+            spin_rec *rec = &(*recs)[(*nrecs)++];
+            rec->start = o;
+            buf[o++] = digit;
+            rec->end = o;
+            snprintf(rec->orig, sizeof rec->orig, "%.*s", (int)t->norm_length, t->norm);
+            rec->nw = 1;
+            at = t->start + t->length;
+            continue;
+        }
         /* the next word tokens (up to 4, adjacent up to whitespace) */
         const char *words[4];
         size_t lens[4], idx[4], k = 0;
