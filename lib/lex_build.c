@@ -295,7 +295,9 @@ static const char *const function_groups[][8] = {
     {"it will", "it'll"}, {"i have", "i've"}, {"you have", "you've"},
     {"we have", "we've"}, {"they have", "they've"}, {"i would", "i'd"},
     {"you would", "you'd"}, {"we would", "we'd"}, {"they would", "they'd"},
-    {"let us", "let's"}, {"not", "n't"},
+    {"let us", "let's"}, {"not", "n't"}, {"is", "'s"}, {"are", "'re"}, {"am", "'m"},
+    {"will", "'ll"}, {"have", "'ve"}, {"would", "'d"}, {"had", "'d"},
+    {"a", "an"}, {"in", "on", "at"},
     {"in", "within", "inside"},
     {"also", "additionally", "moreover", "furthermore", "besides", "likewise", "too"},
     {"but", "however", "nevertheless", "nonetheless", "yet", "still"},
@@ -457,6 +459,7 @@ static int write_file(const char *path, const lex_section *sec, size_t nsec, con
 typedef struct lex_finish_opts {
     size_t max_links;      /* per spun entry */
     size_t max_candidates; /* per lookup, stored in the header */
+    size_t max_embedding_only; /* links whose only source is the word vectors, per entry */
     const unsigned char *morph_blob;
     size_t morph_size;
     const unsigned char *embed_blob;
@@ -520,6 +523,21 @@ static int lexb_write(lexb *b, const lex_finish_opts *o, const char *path, unspi
         const char *s = strmap_key(&b->norm, i, &len);
         eid[i] = o->emb ? embed_find(o->emb, s, len) : -1;
         rank[i] = eid[i] >= 0 && (uint32_t)eid[i] < LEX_RANK_NONE ? (uint32_t)eid[i] : LEX_RANK_NONE;
+        if (o->emb && b->ntok[i] > 1) {
+            /* a phrase is as frequent as its rarest word (an upper bound) */
+            uint32_t r = 0;
+            size_t st = 0;
+            for (size_t k = 0; k <= len && r != LEX_RANK_NONE; k++) {
+                if (k == len || s[k] == ' ') {
+                    int32_t t = embed_find(o->emb, s + st, k - st);
+                    uint32_t tr = t >= 0 && (uint32_t)t < LEX_RANK_NONE ? (uint32_t)t : LEX_RANK_NONE;
+                    if (tr > r)
+                        r = tr;
+                    st = k + 1;
+                }
+            }
+            rank[i] = r;
+        }
     }
 
     /* 4. per spun entry: rank, cap, emit */
@@ -557,10 +575,13 @@ static int lexb_write(lexb *b, const lex_finish_opts *o, const char *path, unspi
             rk[k].index = (uint32_t)(begin + k);
         }
         qsort(rk, cnt, sizeof *rk, cmp_ranked);
-        if (cnt > o->max_links)
-            cnt = o->max_links;
-        for (size_t k = 0; k < cnt; k++) {
+        size_t kept = 0, emb_only = 0;
+        for (size_t k = 0; k < cnt && kept < o->max_links; k++) {
             const lex_edge *x = &b->edges[rk[k].index];
+            /* word-vector neighbours alone are weak evidence: keep a few */
+            if (x->src == UNSPIN_SRC_EMBEDDING && ++emb_only > o->max_embedding_only)
+                continue;
+            kept++;
             unsigned char *l = links + nl * LEX_LINK_SIZE;
             us_store32(l, x->orig);
             l[4] = x->src;
@@ -844,6 +865,7 @@ int unspin_lexicon_build(const unspin_lexicon_build_opts *opts, const char *out,
         lex_finish_opts fo = {
             .max_links = opts->max_links ? opts->max_links : 60,
             .max_candidates = opts->max_candidates ? opts->max_candidates : 50,
+            .max_embedding_only = 10,
             .morph_blob = morph_blob,
             .morph_size = morph_size,
             .embed_blob = embed_blob,
