@@ -44,6 +44,7 @@
 #define CK_RARE_GAP 1.5     /* "rare synonym": a candidate 30x more frequent */
 #define CK_RARE_WORD (-5.0) /* unigram log10 probability of a rare word */
 #define CK_STRONG 2.0      /* a strong gain: the candidate is 100 times more probable */
+#define CK_NAME_UNI (-5.5)  /* sentence-initial capitalised words rarer than this are names */
 #define CK_SKIP_FIT 2.5     /* words with a two-sided gain above this are not looked up */
 #define CK_LOW_FIT 0.5      /* two-sided context gain of an out-of-place word */
 #define CK_CHANGE_COST 1.0  /* log10 cost of a change in the greedy restoration */
@@ -610,6 +611,19 @@ static int ck_fill(unspin_checker *c, const unspin_token *t, unspin_word id, ck_
     return UNSPIN_OK;
 }
 
+/* An unknown hyphenated word of letters only ("high-exactness", not "18-month-old"). */
+static int ck_splittable(const unspin_checker *c, const unspin_token *t)
+{
+    if (t->kind != UNSPIN_TOKEN_WORD || !memchr(t->norm, '-', t->norm_length))
+        return 0;
+    for (size_t k = 0; k < t->norm_length; k++) {
+        unsigned char ch = (unsigned char)t->norm[k];
+        if (ch < 0x80 && !(ch >= 'a' && ch <= 'z') && ch != '-')
+            return 0;
+    }
+    return unspin_lm_word(c->lm, t->norm, t->norm_length) == UNSPIN_WORD_UNK;
+}
+
 /* Copy the tokens to c->units, splitting a hyphenated word that the LM does
  * not know ("high-exactness") into its parts, which are then scored as words.
  * Returns the number of units. */
@@ -618,8 +632,7 @@ static int ck_units(unspin_checker *c, const unspin_token *toks, size_t nt, size
     size_t need = 0, pool = 0;
     for (size_t i = 0; i < nt; i++) {
         const unspin_token *t = &toks[i];
-        int split = t->kind == UNSPIN_TOKEN_WORD && memchr(t->norm, '-', t->norm_length) &&
-                    unspin_lm_word(c->lm, t->norm, t->norm_length) == UNSPIN_WORD_UNK;
+        int split = ck_splittable(c, t);
         if (!split) {
             need++;
             continue;
@@ -635,8 +648,7 @@ static int ck_units(unspin_checker *c, const unspin_token *toks, size_t nt, size
     size_t n = 0, off = 0;
     for (size_t i = 0; i < nt; i++) {
         const unspin_token *t = &toks[i];
-        int split = t->kind == UNSPIN_TOKEN_WORD && memchr(t->norm, '-', t->norm_length) &&
-                    unspin_lm_word(c->lm, t->norm, t->norm_length) == UNSPIN_WORD_UNK;
+        int split = ck_splittable(c, t);
         if (!split) {
             c->units[n++] = *t;
             continue;
@@ -699,9 +711,12 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
         }
         int same = unspin_lm_state_equal(&st, &rst);
         unspin_word id = unspin_lm_word(c->lm, t->norm, t->norm_length);
+        /* a capitalised word at a sentence start counts unless it looks like a
+         * name (rare or unknown in lower case) */
         int content = t->kind == UNSPIN_TOKEN_WORD && !(t->flags & (UNSPIN_TOKEN_QUOTED | UNSPIN_TOKEN_INVALID)) &&
                       (t->casing == UNSPIN_CASE_LOWER ||
-                       (t->casing == UNSPIN_CASE_TITLE && (t->flags & UNSPIN_TOKEN_SENT_START))) &&
+                       (t->casing == UNSPIN_CASE_TITLE && (t->flags & UNSPIN_TOKEN_SENT_START) &&
+                        id != UNSPIN_WORD_UNK && ck_unigram(c, id) >= CK_NAME_UNI)) &&
                       alpha_word(t) && !is_function(t->norm);
         if (t->kind == UNSPIN_TOKEN_WORD && (i == 0 || toks[i - 1].start != t->start))
             nwords++;

@@ -4,6 +4,7 @@
  *
  *   fit_check -m LM.uslm -l LEX.uslex -o OUT.uscheck --spun SPUN --clean CLEAN
  *             [--log LOG] [--fragments FRAGS] [--max-lines N] [--dump FEATURES.tsv]
+ * (--dump writes the paragraph features, and the word features to FEATURES.tsv.words)
  *
  * SPUN and CLEAN hold one paragraph per line, line-aligned (spinsim output
  * and its --pairs file; spun lines the spinner left unchanged are skipped); FRAGS holds short "SPUN<TAB>ORIGINAL" phrase pairs
@@ -525,6 +526,20 @@ int main(int argc, char **argv)
         collect_words = 0;
         if (nwex < 100)
             die("too few labelled words (does --log match --spun?)", "");
+        if (dump) {
+            char wpath[4096];
+            snprintf(wpath, sizeof wpath, "%s.words", dump);
+            FILE *df = fopen(wpath, "w");
+            if (!df)
+                die("cannot write ", wpath);
+            for (size_t k = 0; k < nwex; k++) {
+                fprintf(df, "%d\t0", wex[k].y);
+                for (int i = 0; i < UNSPIN_CHECK_NWORDFEATURES; i++)
+                    fprintf(df, "\t%.5g", wex[k].x[i]);
+                fputc('\n', df);
+            }
+            fclose(df);
+        }
         fit_words(&m.word);
         us_checker_set_model(ck, &m);
         unspin_checker_reset(ck);
