@@ -391,9 +391,11 @@ static void posterior(const exset *s, const example *x, const float *w, double *
 
 static int excluded[CH_NF]; /* features left out (--exclude), weight 0 */
 
+static int consistency_fitted; /* the consistency features are fitted in the second stage */
+
 static int fitted(int j)
 {
-    return j != CH_F_CONS && j != CH_F_CONS_OTHER && !excluded[j];
+    return (consistency_fitted || (j != CH_F_CONS && j != CH_F_CONS_OTHER)) && !excluded[j];
 }
 
 static void fit(const exset *s, float *w, int iters, double l2)
@@ -431,6 +433,88 @@ static void fit(const exset *s, float *w, int iters, double l2)
         if (it % 50 == 0 || it == 1)
             fprintf(stderr, "fit_channel: iteration %d: mean NLL %.5f\n", it, nll / (double)ntrain);
     }
+}
+
+/* A spun line of the training text. */
+typedef struct sline {
+    char *text;
+    size_t len;
+    spin_rec *recs;
+    size_t nrecs;
+    int valid;
+} sline;
+
+/* Collect the examples of all lines; with `documents`, each document is
+ * first restored (filling the restorer's memory) and then collected. */
+static void collect(unspin_restorer *r, const sline *lines, size_t n, int documents, exset *s)
+{
+    unspin_error err;
+    for (size_t d = 0; d < n; d += DOC_LINES) {
+        size_t e = d + DOC_LINES < n ? d + DOC_LINES : n;
+        unspin_restorer_reset(r);
+        if (documents) {
+            for (size_t i = d; i < e; i++) {
+                unspin_restore_result *res;
+                if (unspin_restore(r, lines[i].text, lines[i].len, &res, &err) < 0)
+                    die_err(&err);
+                unspin_restore_result_free(res);
+            }
+        }
+        for (size_t i = d; i < e; i++) {
+            s->recs = lines[i].recs;
+            s->nrecs = lines[i].nrecs;
+            s->valid = lines[i].valid;
+            if (us_dec_collect(r, lines[i].text, lines[i].len, on_example, s, &err) < 0)
+                die_err(&err);
+        }
+    }
+}
+
+/* Thresholds on the held-out fifth (thr[0] one-word changes, thr[1]
+ * phrases): the first grid value whose changes reach the target precision. */
+static void thresholds(const exset *s, const float *w, double target, size_t nvalid_spun, double thr[2])
+{
+/* thresholds on the held-out fifth, one for one-word changes and one
+ * for changes of phrases (more words on either side) */
+static const double grid[] = {0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.99};
+thr[0] = thr[1] = 0.99;
+int chosen[2] = {0, 0};
+double p[128];
+fprintf(stderr, "fit_channel: held out: threshold | words: precision changes | phrases: precision changes | "
+                "all: recall(of spun) false-changes(of keep examples)\n");
+for (size_t g = 0; g < US_ARRAY_LEN(grid); g++) {
+    size_t changes[2] = {0, 0}, correct[2] = {0, 0}, keeps = 0, false_changes = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const example *x = &s->ex[i];
+        if (!x->valid || x->nopt > 128)
+            continue;
+        posterior(s, x, w, p);
+        uint32_t best = 0;
+        for (uint32_t k = 1; k < x->nopt; k++)
+            if (p[k] > p[best]) best = k;
+        keeps += x->label == 0;
+        if (best == 0 || p[best] < grid[g])
+            continue;
+        const float *f = s->feats + x->feat + (size_t)best * CH_NF;
+        int cls = f[CH_F_SPAN] != 0 || f[CH_F_NWDIFF] != 0;
+        changes[cls]++;
+        correct[cls] += (int32_t)best == x->label;
+        false_changes += x->label == 0;
+    }
+    double prec[2];
+    for (int k = 0; k < 2; k++) {
+        prec[k] = changes[k] ? (double)correct[k] / (double)changes[k] : 1.0;
+        if (!chosen[k] && prec[k] >= target) {
+            thr[k] = grid[g];
+            chosen[k] = 1;
+        }
+    }
+    fprintf(stderr, "  %.2f | %.3f %5zu | %.3f %5zu | %.3f %.4f\n", grid[g], prec[0], changes[0], prec[1], changes[1],
+            nvalid_spun ? (double)(correct[0] + correct[1]) / (double)nvalid_spun : 0.0,
+            keeps ? (double)false_changes / (double)keeps : 0.0);
+}
+    fprintf(stderr, "fit_channel: threshold %.2f, phrases %.2f (first reaching precision %.2f on held-out spinning)\n",
+            thr[0], thr[1], target);
 }
 
 int main(int argc, char **argv)
@@ -520,9 +604,9 @@ int main(int argc, char **argv)
     if (unspin_restorer_create(lm, lex, NULL, &opts, &r, &err) < 0)
         die_err(&err);
 
-    exset s;
-    memset(&s, 0, sizeof s);
-    size_t nspun = 0, nwords_lines = 0, nlines = 0, nbytes = 0, nvalid_spun = 0;
+    /* 1. spin the text, line by line (one line = one paragraph, 20 lines = one document) */
+    sline *lines = NULL;
+    size_t nspun = 0, nlines = 0, nbytes = 0, nvalid_spun = 0;
     for (int a = optind; a < argc && nbytes < (size_t)max_bytes; a++) {
         FILE *f = fopen(argv[a], "r");
         if (!f)
@@ -537,82 +621,67 @@ int main(int argc, char **argv)
             if (nlines % DOC_LINES == 0)
                 sp.doc.n = 0;
             nbytes += len + 1;
-            char *spun;
-            size_t slen;
-            spin_rec *recs = NULL;
-            size_t nrecs;
-            spin_line(&sp, line, len, &spun, &slen, &recs, &nrecs);
-            s.recs = recs;
-            s.nrecs = nrecs;
-            s.valid = nlines % 5 == 4;
-            nspun += nrecs;
-            if (s.valid)
-                nvalid_spun += nrecs;
-            if (us_dec_collect(r, spun, slen, on_example, &s, &err) < 0)
-                die_err(&err);
-            for (size_t i = 0; i < len; i++)
-                nwords_lines += (i == 0 || line[i - 1] == ' ') && line[i] != ' ';
-            free(spun);
-            free(recs);
+            lines = xrealloc(lines, (nlines + 1) * sizeof *lines);
+            sline *sl = &lines[nlines];
+            sl->recs = NULL;
+            spin_line(&sp, line, len, &sl->text, &sl->len, &sl->recs, &sl->nrecs);
+            sl->valid = nlines % 5 == 4;
+            nspun += sl->nrecs;
+            if (sl->valid)
+                nvalid_spun += sl->nrecs;
             nlines++;
         }
         free(line);
         fclose(f);
     }
+
+    /* 2. first fit: every paragraph on its own (no document memory) */
+    exset s;
+    memset(&s, 0, sizeof s);
+    collect(r, lines, nlines, 0, &s);
     fprintf(stderr, "fit_channel: %zu lines, %zu spun spans, %zu examples, %zu spun spans without the truth among the candidates\n",
             nlines, nspun, s.n, s.unreachable);
     if (s.n < 100)
         die("too few examples (is the lexicon empty?)", "");
     fit(&s, w, (int)iters, 1e-4);
+    double thr[2];
+    thresholds(&s, w, target, nvalid_spun, thr);
 
-    /* thresholds on the held-out fifth, one for one-word changes and one
-     * for changes of phrases (more words on either side) */
-    static const double grid[] = {0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.99};
-    double thr[2] = {0.99, 0.99};
-    int chosen[2] = {0, 0};
-    double p[128];
-    fprintf(stderr, "fit_channel: held out: threshold | words: precision changes | phrases: precision changes | "
-                    "all: recall(of spun) false-changes(of keep examples)\n");
-    for (size_t g = 0; g < US_ARRAY_LEN(grid); g++) {
-        size_t changes[2] = {0, 0}, correct[2] = {0, 0}, keeps = 0, false_changes = 0;
-        for (size_t i = 0; i < s.n; i++) {
-            const example *x = &s.ex[i];
-            if (!x->valid || x->nopt > 128)
-                continue;
-            posterior(&s, x, w, p);
-            uint32_t best = 0;
-            for (uint32_t k = 1; k < x->nopt; k++)
-                if (p[k] > p[best]) best = k;
-            keeps += x->label == 0;
-            if (best == 0 || p[best] < grid[g])
-                continue;
-            const float *f = s.feats + x->feat + (size_t)best * CH_NF;
-            int cls = f[CH_F_SPAN] != 0 || f[CH_F_NWDIFF] != 0;
-            changes[cls]++;
-            correct[cls] += (int32_t)best == x->label;
-            false_changes += x->label == 0;
-        }
-        double prec[2];
-        for (int k = 0; k < 2; k++) {
-            prec[k] = changes[k] ? (double)correct[k] / (double)changes[k] : 1.0;
-            if (!chosen[k] && prec[k] >= target) {
-                thr[k] = grid[g];
-                chosen[k] = 1;
-            }
-        }
-        fprintf(stderr, "  %.2f | %.3f %5zu | %.3f %5zu | %.3f %.4f\n", grid[g], prec[0], changes[0], prec[1], changes[1],
-                nvalid_spun ? (double)(correct[0] + correct[1]) / (double)nvalid_spun : 0.0,
-                keeps ? (double)false_changes / (double)keeps : 0.0);
+    /* 3. second fit with the document memory: each document is restored
+     * with the first weights (remembering the pairs restored with
+     * confidence), then its examples are collected with the consistency
+     * features on, and all weights are fitted again */
+    if (!excluded[CH_F_CONS]) {
+        unspin_channel *ch1;
+        if (ch_create(w, CH_NF, thr[0], thr[1] > thr[0] ? thr[1] : 0.0, &ch1, &err) < 0)
+            die_err(&err);
+        unspin_restore_opts o2;
+        unspin_restore_opts_default(&o2);
+        unspin_restorer *r2;
+        if (unspin_restorer_create(lm, lex, ch1, &o2, &r2, &err) < 0)
+            die_err(&err);
+        exset s2;
+        memset(&s2, 0, sizeof s2);
+        collect(r2, lines, nlines, 1, &s2);
+        consistency_fitted = 1;
+        fit(&s2, w, (int)iters, 1e-4);
+        thresholds(&s2, w, target, nvalid_spun, thr);
+        unspin_restorer_free(r2);
+        unspin_channel_close(ch1);
+        free(s2.ex);
+        free(s2.feats);
     }
-    fprintf(stderr, "fit_channel: threshold %.2f, phrases %.2f (first reaching precision %.2f on held-out spinning)\n",
-            thr[0], thr[1], target);
     for (int j = 0; j < CH_NF; j++)
         fprintf(stderr, "  %-20s %8.4f\n", ch_feature_name(j), w[j]);
     if (ch_write(out_path, w, CH_NF, thr[0], thr[1] > thr[0] ? thr[1] : 0.0, &err) < 0)
         die_err(&err);
-    (void)nwords_lines;
     free(s.ex);
     free(s.feats);
+    for (size_t i = 0; i < nlines; i++) {
+        free(lines[i].text);
+        free(lines[i].recs);
+    }
+    free(lines);
     free(sp.doc.orig);
     free(sp.doc.repl);
     unspin_restorer_free(r);
