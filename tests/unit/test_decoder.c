@@ -125,6 +125,19 @@ TEST(restore_keeps_layout_case_and_articles)
     fixture_close(&f);
 }
 
+TEST(restore_digit_as_number_word)
+{
+    fixture f;
+    if (fixture_open(&f, 0.3) == 0) {
+        CHECK_STR(restore(&f, "He ate 2.", NULL), "He ate two.");
+        /* quoted digits stay */
+        CHECK_STR(restore(&f, "He ate \"2\".", NULL), "He ate \"2\".");
+        /* other numbers are never changed */
+        CHECK_STR(restore(&f, "He ate 12.", NULL), "He ate 12.");
+    }
+    fixture_close(&f);
+}
+
 TEST(restore_threshold_refuses_weak_changes)
 {
     fixture f;
