@@ -20,6 +20,7 @@ static const char help[] =
     "  -t, --threshold P     change a span only when P(change) >= P, 0 < P < 1\n"
     "                        (default: the channel model's fitted threshold)\n"
     "  -b, --beam N          hypotheses kept per position (default 8)\n"
+    "  -k, --candidates N    candidates kept per position (default 12)\n"
     "      --no-consistency  no document-consistency pass\n"
     "  -d, --diff            word diff: [-spun-]{+restored+} (coloured on a terminal)\n"
     "  -j, --json            JSON Lines, one object per input line: {\"line\",\"start\",\n"
@@ -118,6 +119,7 @@ int cmd_restore(int argc, char **argv)
         {"channel", required_argument, NULL, 'c'},
         {"threshold", required_argument, NULL, 't'},
         {"beam", required_argument, NULL, 'b'},
+        {"candidates", required_argument, NULL, 'k'},
         {"no-consistency", no_argument, NULL, OPT_NO_CONS},
         {"diff", no_argument, NULL, 'd'},
         {"json", no_argument, NULL, 'j'},
@@ -130,7 +132,7 @@ int cmd_restore(int argc, char **argv)
     rs_ctx c;
     memset(&c, 0, sizeof c);
     int ch;
-    while ((ch = cli_getopt(argc, argv, "m:l:c:t:b:djh", longopts)) != -1) {
+    while ((ch = cli_getopt(argc, argv, "m:l:c:t:b:k:djh", longopts)) != -1) {
         switch (ch) {
         case 'm': lm_arg = optarg; break;
         case 'l': lex_arg = optarg; break;
@@ -144,6 +146,13 @@ int cmd_restore(int argc, char **argv)
             if (!cli_parse_long("restore", "--beam", optarg, 1, 256, &v))
                 return CLI_USAGE;
             opts.beam = (unsigned)v;
+            break;
+        }
+        case 'k': {
+            long v;
+            if (!cli_parse_long("restore", "--candidates", optarg, 1, 64, &v))
+                return CLI_USAGE;
+            opts.max_cands = (unsigned)v;
             break;
         }
         case OPT_NO_CONS: opts.consistency = 0; break;

@@ -522,6 +522,7 @@ int main(int argc, char **argv)
     const char *lm_path = NULL, *lex_path = NULL, *out_path = NULL;
     double rate = 0.4, target = 0.9, geo = 0.6;
     int reverse = 0;
+    long max_cands = 0;
     long max_bytes = 400000, iters = 300;
     int defaults = 0;
     static const struct option longopts[] = {
@@ -531,10 +532,11 @@ int main(int argc, char **argv)
         {"precision", required_argument, NULL, 'p'}, {"iterations", required_argument, NULL, 'i'},
         {"defaults", no_argument, NULL, 'D'}, {"geometric", required_argument, NULL, 'g'},
         {"exclude", required_argument, NULL, 'x'}, {"reverse", no_argument, NULL, 'R'},
+        {"candidates", required_argument, NULL, 'k'},
         {NULL, 0, NULL, 0},
     };
     int c;
-    while ((c = getopt_long(argc, argv, "m:l:o:r:s:n:p:i:Dg:x:R", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:l:o:r:s:n:p:i:Dg:x:Rk:", longopts, NULL)) != -1) {
         switch (c) {
         case 'm': lm_path = optarg; break;
         case 'l': lex_path = optarg; break;
@@ -546,6 +548,7 @@ int main(int argc, char **argv)
         case 'i': iters = atol(optarg); break;
         case 'D': defaults = 1; break;
         case 'R': reverse = 1; break;
+        case 'k': max_cands = atol(optarg); break;
         case 'g': geo = atof(optarg); break;
         case 'x': { /* a feature name, or a prefix such as "reverse_" */
             int any = 0;
@@ -600,6 +603,8 @@ int main(int argc, char **argv)
     unspin_restore_opts opts;
     unspin_restore_opts_default(&opts);
     opts.consistency = 0;
+    if (max_cands)
+        opts.max_cands = (unsigned)max_cands;
     unspin_restorer *r;
     if (unspin_restorer_create(lm, lex, NULL, &opts, &r, &err) < 0)
         die_err(&err);
@@ -655,8 +660,8 @@ int main(int argc, char **argv)
         unspin_channel *ch1;
         if (ch_create(w, CH_NF, thr[0], thr[1] > thr[0] ? thr[1] : 0.0, &ch1, &err) < 0)
             die_err(&err);
-        unspin_restore_opts o2;
-        unspin_restore_opts_default(&o2);
+        unspin_restore_opts o2 = opts;
+        o2.consistency = 1;
         unspin_restorer *r2;
         if (unspin_restorer_create(lm, lex, ch1, &o2, &r2, &err) < 0)
             die_err(&err);
