@@ -38,7 +38,7 @@
 #define CK_WPART ((3u * UNSPIN_CHECK_NWORDFEATURES + 1u) * 8u)
 #define CK_BODY (2u * CK_PART + CK_WPART)
 
-#define CK_MAX_CANDS 6      /* lexicon candidates scored per word */
+#define CK_MAX_CANDS 8      /* lexicon candidates scored per word */
 #define CK_DELTA_CLIP 5.0   /* log10 gains above this count as this */
 #define CK_SPAN_MIN 1.0     /* a word is reported when a candidate is 10x more probable */
 #define CK_RARE_GAP 1.5     /* "rare synonym": a candidate 30x more frequent */
