@@ -1032,10 +1032,23 @@ int unspin_lm_trainer_finish(unspin_lm_trainer *t, const char *path, unspin_lm_t
     for (uint32_t w = 0; w < t->nwords && rc >= 0; w++)
         rc = lm_sink_word(&sink, word_str(t, w), strlen(word_str(t, w)), e.a[1].prob[w],
                           t->order > 1 ? e.a[1].bo[w] : 0.0f, err);
-    for (int n = 2; n <= t->order && rc >= 0; n++)
+    /* each order's arrays are released once handed to the writer, so that
+     * the writer's tables and ours do not peak together */
+    for (int n = 1; n <= t->order; n++) {
+        us_free(e.a[n].count);
+        e.a[n].count = NULL;
+    }
+    for (int n = 2; n <= t->order && rc >= 0; n++) {
         for (size_t i = 0; i < e.a[n].n && rc >= 0; i++)
             rc = lm_sink_ngram(&sink, n, e.a[n].ids + i * (size_t)n, e.a[n].prob[i],
                                n < t->order ? e.a[n].bo[i] : 0.0f, err);
+        order_arr *a = &e.a[n];
+        us_free(a->ids);
+        us_free(a->prob);
+        us_free(a->bo);
+        a->ids = NULL;
+        a->prob = a->bo = NULL;
+    }
     if (rc >= 0)
         rc = lm_sink_finish(&sink, err);
     lm_sink_free(&sink);
