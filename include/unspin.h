@@ -546,7 +546,7 @@ double unspin_channel_threshold(const unspin_channel *ch);
 
 typedef struct unspin_restore_opts {
     double threshold;    /* change a span only when P(change) >= threshold; < 0: the channel file's default */
-    unsigned beam;       /* hypotheses kept per position (default 8) */
+    unsigned beam;       /* hypotheses kept per position (default 4) */
     unsigned max_cands;  /* candidates kept per position after channel pre-scoring (default 12) */
     int consistency;     /* 1 (default): second pass boosting pairs confidently restored in the
                             same document (see unspin_restorer_reset()) */

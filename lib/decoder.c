@@ -270,7 +270,7 @@ void unspin_restorer_reset(unspin_restorer *r)
 void unspin_restore_opts_default(unspin_restore_opts *o)
 {
     o->threshold = -1.0;
-    o->beam = 8;
+    o->beam = 4;
     o->max_cands = 12;
     o->consistency = 1;
     o->max_alternatives = 4;

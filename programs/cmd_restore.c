@@ -19,7 +19,7 @@ static const char help[] =
     "  -c, --channel CHAN    channel model weights (default: default.uschan)\n"
     "  -t, --threshold P     change a span only when P(change) >= P, 0 < P < 1\n"
     "                        (default: the channel model's fitted threshold)\n"
-    "  -b, --beam N          hypotheses kept per position (default 8)\n"
+    "  -b, --beam N          hypotheses kept per position (default 4)\n"
     "  -k, --candidates N    candidates kept per position (default 12)\n"
     "      --no-consistency  no document-consistency pass\n"
     "  -d, --diff            word diff: [-spun-]{+restored+} (coloured on a terminal)\n"
