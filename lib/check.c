@@ -45,6 +45,7 @@
 #define CK_RARE_WORD (-5.0) /* unigram log10 probability of a rare word */
 #define CK_STRONG 2.0      /* a strong gain: the candidate is 100 times more probable */
 #define CK_NAME_UNI (-5.5)  /* sentence-initial capitalised words rarer than this are names */
+#define CK_LEFT_MARGIN 1.5f /* candidates this much (log10) below the word on the left are not scored further */
 #define CK_SKIP_FIT 2.5     /* words with a two-sided gain above this are not looked up */
 #define CK_LOW_FIT 0.5      /* two-sided context gain of an out-of-place word */
 #define CK_CHANGE_COST 1.0  /* log10 cost of a change in the greedy restoration */
@@ -810,8 +811,8 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
         float best = -1e30f, bestn = -1e30f;
         int bestk = -1;
         for (int k = 0; k < ncand; k++) {
-            /* a candidate 1000 times less probable on the left is not rescued by the right */
-            if (lcs[k] < lpr - 3.0f)
+            /* a candidate much less probable on the left is not rescued by the right */
+            if (lcs[k] < lpr - CK_LEFT_MARGIN)
                 continue;
             unspin_lm_state ns = cst[k];
             float lc = lcs[k] + unspin_lm_score(c->lm, &ns, next, &ns);
