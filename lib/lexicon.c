@@ -564,6 +564,146 @@ static void new_generation(unspin_candidates *c)
     }
 }
 
+/* ---- hyphenated compounds: "cross-approval" -> "cross-validation" ---- */
+
+#define HY_K 8        /* candidates per part */
+#define HY_MAX_PART 63
+
+typedef struct hy_cand {
+    char text[HY_MAX_PART + 1];
+    uint32_t len;
+    float score;
+    uint8_t src, rel;
+} hy_cand;
+
+/* Up to k single-token candidates of one part of a compound (best first);
+ * the last part is also looked up through its lemma and re-inflected. */
+static size_t part_candidates(const unspin_lexicon *lex, const char *p, size_t pl, int last, hy_cand *out, size_t k)
+{
+    size_t n = 0;
+    for (int pass = 0; pass < 2 && n < k; pass++) {
+        morph_analysis an[MORPH_MAX_ANALYSES];
+        size_t na = 1;
+        if (pass == 1) {
+            if (!last || !lex->morph)
+                break;
+            na = morph_analyse(lex->morph, p, pl, an, MORPH_MAX_ANALYSES);
+        }
+        for (size_t a = 0; a < na && n < k; a++) {
+            int tag = 0;
+            unsigned pos = 0;
+            uint32_t id;
+            if (pass == 0) {
+                id = find_entry(lex, p, pl);
+            } else {
+                if (an[a].tag == MORPH_BASE)
+                    continue;
+                tag = an[a].tag;
+                pos = an[a].pos;
+                id = find_entry(lex, an[a].lemma, an[a].lemma_len);
+            }
+            if (id == UINT32_MAX)
+                continue;
+            const unsigned char *e = entry_at(lex, id);
+            uint32_t lb = us_load32(e + 8), le = us_load32(e + 8 + LEX_ENTRY_SIZE);
+            if (le > lex->nlinks || lb > le)
+                continue;
+            for (uint32_t q = lb; q < le && n < k; q++) {
+                const unsigned char *l = lex->links + (size_t)q * LEX_LINK_SIZE;
+                uint32_t t = us_load32(l);
+                if (t >= lex->nentries || entry_at(lex, t)[6] != 1)
+                    continue;
+                size_t tl;
+                const char *ts = entry_text(lex, t, &tl);
+                hy_cand *h = &out[n];
+                if (tag > 0) {
+                    if (!(entry_at(lex, t)[15] & pos))
+                        continue;
+                    int r = morph_inflect(lex->morph, ts, tl, tag, h->text, sizeof h->text);
+                    if (r <= 0)
+                        continue;
+                    h->len = (uint32_t)r;
+                } else {
+                    if (tl > HY_MAX_PART)
+                        continue;
+                    memcpy(h->text, ts, tl);
+                    h->text[tl] = 0;
+                    h->len = (uint32_t)tl;
+                }
+                h->score = lex_u2f(us_load32(l + 8)) - (tag > 0 ? 0.3f : 0.0f);
+                h->src = l[4];
+                h->rel = l[5];
+                n++;
+            }
+        }
+    }
+    return n;
+}
+
+static int add_compound(unspin_candidates *c, const char *const *parts, const size_t *plens, size_t np,
+                        const hy_cand *a, size_t ia, const hy_cand *b, size_t ib, unspin_error *err)
+{
+    /* parts with part ia replaced by a (and part ib by b when b != NULL), joined by '-' */
+    size_t need = 0;
+    for (size_t i = 0; i < np; i++)
+        need += (i == ia ? a->len : b && i == ib ? b->len : plens[i]) + 1;
+    if (us_grow((void **)&c->arena, &c->acap, c->alen + need + 1, 1) < 0)
+        return us_error(err, UNSPIN_E_NOMEM, "lexicon lookup: out of memory");
+    uint32_t off = (uint32_t)c->alen;
+    char *o = c->arena + off;
+    size_t k = 0;
+    for (size_t i = 0; i < np; i++) {
+        if (i)
+            o[k++] = '-';
+        const char *t = i == ia ? a->text : b && i == ib ? b->text : parts[i];
+        size_t tl = i == ia ? a->len : b && i == ib ? b->len : plens[i];
+        memcpy(o + k, t, tl);
+        k += tl;
+    }
+    o[k] = 0;
+    c->alen += k + 1;
+    unsigned char lk[LEX_LINK_SIZE] = {0};
+    lk[4] = (unsigned char)(a->src | (b ? b->src : 0));
+    lk[5] = (unsigned char)(a->rel | (b ? b->rel : 0));
+    lk[6] = 1;
+    lk[7] = (unsigned char)(int8_t)LEX_SIM_NONE;
+    float score = b ? (a->score < b->score ? a->score : b->score) - 1.0f : a->score - 0.5f;
+    int r = cand_add(c, o, k, off, 1, lk, score, 0, err);
+    return r < 0 ? UNSPIN_E_NOMEM : UNSPIN_OK;
+}
+
+/* Candidates of a hyphenated word built from the candidates of its parts:
+ * one part replaced, or (two-part words) both. */
+static int compound_candidates(const unspin_lexicon *lex, unspin_candidates *c, const char *w, size_t wl,
+                               unspin_error *err)
+{
+    const char *parts[3];
+    size_t plens[3], np = 0, st = 0;
+    for (size_t i = 0; i <= wl; i++) {
+        if (i == wl || w[i] == '-') {
+            if (np == 3 || i == st || i - st > HY_MAX_PART)
+                return UNSPIN_OK;
+            parts[np] = w + st;
+            plens[np++] = i - st;
+            st = i + 1;
+        }
+    }
+    if (np < 2)
+        return UNSPIN_OK;
+    hy_cand pc[3][HY_K];
+    size_t pn[3];
+    for (size_t i = 0; i < np; i++)
+        pn[i] = part_candidates(lex, parts[i], plens[i], i + 1 == np, pc[i], HY_K);
+    for (size_t i = 0; i < np; i++)
+        for (size_t j = 0; j < pn[i]; j++)
+            US_TRY(add_compound(c, parts, plens, np, &pc[i][j], i, NULL, 0, err));
+    if (np == 2)
+        for (size_t j = 0; j < pn[0] && j < 4; j++)
+            for (size_t k = 0; k < pn[1] && k < 4; k++)
+                US_TRY(add_compound(c, parts, plens, np, &pc[0][j], 0, &pc[1][k], 1, err));
+    return UNSPIN_OK;
+}
+
 /* Single-word candidates of w (exact, spelling variant, lemma + re-inflection),
  * sorted and capped, in c->c[0..c->n). Sets *maxlen (longest spun phrase that
  * starts with w) and *verb_phr (an inflected verb reading whose lemma starts
@@ -603,6 +743,8 @@ static int single_word(const unspin_lexicon *lex, unspin_candidates *c, const ch
                 *verb_phr = 1;
         }
     }
+    if (memchr(w, '-', wl) && c->n < lex->max_candidates)
+        US_TRY(compound_candidates(lex, c, w, wl, err));
     const char *words[1] = {w};
     size_t lens[1] = {wl};
     finish(lex, c, words, lens, 0);

@@ -176,6 +176,10 @@ TEST(lexicon_build_and_lookup)
     CHECK(c && c->inflected == 1);
     c = lookup_find(lex, cs, "took part", "participated", 2);
     CHECK(c && c->inflected == 1);
+    /* hyphenated compounds from the candidates of their parts */
+    CHECK(lookup_find(lex, cs, "vast-automobile", "huge-automobile", 1) != NULL);
+    CHECK(lookup_find(lex, cs, "vast-automobile", "vast-car", 1) != NULL);
+    CHECK(lookup_find(lex, cs, "vast-automobile", "huge-car", 1) != NULL);
     /* spelling variants */
     CHECK(lookup_find(lex, cs, "colour", "hue", 1) != NULL);
     /* embeddings */
