@@ -623,7 +623,7 @@ void unspin_restore_result_free(unspin_restore_result *res);
  * .uscheck file. */
 
 /* Number of paragraph features (unspin_check_result.features). */
-#define UNSPIN_CHECK_NFEATURES 26
+#define UNSPIN_CHECK_NFEATURES 28
 /* Number of word features (unspin_check_word.features). */
 #define UNSPIN_CHECK_NWORDFEATURES 12
 

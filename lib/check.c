@@ -44,6 +44,8 @@
 #define CK_RARE_GAP 1.5     /* "rare synonym": a candidate 30x more frequent */
 #define CK_RARE_WORD (-5.0) /* unigram log10 probability of a rare word */
 #define CK_STRONG 2.0      /* a strong gain: the candidate is 100 times more probable */
+#define CK_WORD_PRIOR 0.17  /* share of replaced words in the word model's training data */
+#define CK_MIX_RATE 0.2     /* share of replaced words assumed by feature 26 */
 #define CK_NAME_UNI (-5.5)  /* sentence-initial capitalised words rarer than this are names */
 #define CK_LEFT_MARGIN 1.5f /* candidates this much (log10) below the word on the left are not scored further */
 #define CK_SKIP_FIT 2.5     /* words with a two-sided gain above this are not looked up */
@@ -90,6 +92,11 @@ struct unspin_check_weights {
  * 23-25 the word model (P(word is a replacement) from the word features
  *    below): mean log-odds, share of words with p >= 0.5, mean of the three
  *    largest log-odds
+ * 26 mean over content words of the mixture log-likelihood ratio
+ *    log(1 - r + r LR(w)), LR(w) the word model's likelihood ratio (its odds
+ *    over the odds of the training prior CK_WORD_PRIOR) and r = CK_MIX_RATE:
+ *    the evidence that a share r of the words was replaced
+ * 27 the same summed over the paragraph, as sign(x) log(1 + |x|)
  *
  * Word features (unspin_check_word.features): 0 gain (clipped to [-5, 5], 0
  * without candidate), 1 frequency-normalised gain (same), 2 has a candidate,
@@ -102,13 +109,13 @@ void us_check_model_default(us_check_model *m)
 {
     static const double mean[UNSPIN_CHECK_NFEATURES] = {0.5, 1.4, 0.2, -4.4, 0.02, 0.3, 0.3, -3.0, 0.2, 1.6, 1.0, 0.4,
                                                         0.1, 0.5, 1.0, 0.3, 0.1, 1.5, 0.3, 0.0, 0.3, 1.0, 0.1,
-                                                        -1.5, 0.2, 0.0};
+                                                        -1.5, 0.2, 0.0, 0.0, 0.0};
     static const double sd[UNSPIN_CHECK_NFEATURES] = {0.5, 1.2, 0.25, 0.7, 0.08, 0.3, 0.1, 0.8, 0.3, 0.7, 0.8, 0.3,
                                                       0.15, 0.5, 1.0, 0.4, 0.15, 1.0, 0.2, 1.0, 0.3, 1.0, 0.1,
-                                                      1.0, 0.2, 1.5};
+                                                      1.0, 0.2, 1.5, 0.3, 2.0};
     static const double w[UNSPIN_CHECK_NFEATURES] = {0.6, 0.2, 0.2, -0.3, 0.1, 0.3, -0.2, -0.4, 0.2, 0.0, -0.5, 0.4,
                                                      0.3, 0.3, 0.3, 0.4, 0.3, -0.3, 0.3, 0.3, 0.3, 0.2, 0.2,
-                                                     0.8, 0.5, 0.5};
+                                                     0.8, 0.5, 0.5, 0.5, 0.5};
     /* word model: gain, normalised gain, has candidate, fit, unigram, left
      * PMI, back-off, has left context, rare synonym, cosine, has vector, unknown */
     static const double wmean[UNSPIN_CHECK_NWORDFEATURES] = {-1.5, -1.5, 0.7, 1.2, -4.4, 0.5, 0.5, 0.9, 0.02, 0.3, 0.8, 0.05};
@@ -304,6 +311,7 @@ typedef struct ck_sums {
     double ngainn, maxgainn, sgainn; /* frequency-normalised gain: count >= 1, max, sum of positive */
     double wz, nwz;    /* word model log-odds: sum, count */
     double wpos;       /* words with p >= 0.5 */
+    double llr;        /* sum of the words' mixture log-likelihood ratios */
     double topz[3];    /* the three largest word log-odds */
     int ntopz;
 } ck_sums;
@@ -499,6 +507,8 @@ static void ck_features(const ck_sums *s, double *f)
     for (int i = 0; i < s->ntopz; i++)
         t += s->topz[i];
     f[25] = s->ntopz > 0 ? t / s->ntopz : -3.0;
+    f[26] = s->nwz > 0 ? s->llr / s->nwz : 0.0;
+    f[27] = s->llr >= 0 ? log1p(s->llr) : -log1p(-s->llr);
 }
 
 static void ck_topz(ck_sums *s, double z)
@@ -913,6 +923,10 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
         wr->p = 1.0 / (1.0 + exp(-z));
         s.wz += z;
         s.nwz += 1;
+        {
+            double lr = exp(z - log(CK_WORD_PRIOR / (1 - CK_WORD_PRIOR)));
+            s.llr += log(1 - CK_MIX_RATE + CK_MIX_RATE * lr);
+        }
         if (z >= 0)
             s.wpos += 1;
         ck_topz(&s, z);
