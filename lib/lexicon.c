@@ -812,6 +812,20 @@ static int cache_load(unspin_candidates *c, const lc_slot *s, unspin_error *err)
     return UNSPIN_OK;
 }
 
+/* Cheap filter before morph_analyse() on the last word of a phrase: regular
+ * plurals end in -s; the common irregular ones in -men, -ren, -ice, -eet,
+ * -eeth, -ae, -ia, -i. */
+static int maybe_plural(const char *w, size_t n)
+{
+    static const char *const ends[] = {"s", "men", "ren", "ice", "eet", "eeth", "ae", "ia", "i"};
+    for (size_t i = 0; i < US_ARRAY_LEN(ends); i++) {
+        size_t el = strlen(ends[i]);
+        if (n > el && memcmp(w + n - el, ends[i], el) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 int unspin_lexicon_lookup(const unspin_lexicon *lex, const char *const *words, const size_t *lens, size_t n,
                           unspin_candidates *c, const unspin_candidate **cands, size_t *ncands,
                           unspin_error *err)
@@ -874,6 +888,8 @@ int unspin_lexicon_lookup(const unspin_lexicon *lex, const char *const *words, c
         if (lex->morph && maxlen >= 2) {
             /* phrases with a plural noun head: "machine intelligences" */
             for (size_t L = 2; L <= n && L <= maxlen; L++) {
+                if (!maybe_plural(words[L - 1], lens[L - 1]))
+                    continue;
                 morph_analysis al[MORPH_MAX_ANALYSES];
                 size_t nl = morph_analyse(lex->morph, words[L - 1], lens[L - 1], al, MORPH_MAX_ANALYSES);
                 for (size_t i = 0; i < nl; i++)
