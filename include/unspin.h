@@ -625,7 +625,7 @@ void unspin_restore_result_free(unspin_restore_result *res);
  * .uscheck file. */
 
 /* Number of paragraph features (unspin_check_result.features). */
-#define UNSPIN_CHECK_NFEATURES 28
+#define UNSPIN_CHECK_NFEATURES 29
 /* Number of word features (unspin_check_word.features). */
 #define UNSPIN_CHECK_NWORDFEATURES 12
 

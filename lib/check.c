@@ -97,6 +97,7 @@ struct unspin_check_weights {
  *    over the odds of the training prior CK_WORD_PRIOR) and r = CK_MIX_RATE:
  *    the evidence that a share r of the words was replaced
  * 27 the same summed over the paragraph, as sign(x) log(1 + |x|)
+ * 28 "a"/"an" disagreeing with the next word, per content word
  *
  * Word features (unspin_check_word.features): 0 gain (clipped to [-5, 5], 0
  * without candidate), 1 frequency-normalised gain (same), 2 has a candidate,
@@ -109,13 +110,13 @@ void us_check_model_default(us_check_model *m)
 {
     static const double mean[UNSPIN_CHECK_NFEATURES] = {0.5, 1.4, 0.2, -4.4, 0.02, 0.3, 0.3, -3.0, 0.2, 1.6, 1.0, 0.4,
                                                         0.1, 0.5, 1.0, 0.3, 0.1, 1.5, 0.3, 0.0, 0.3, 1.0, 0.1,
-                                                        -1.5, 0.2, 0.0, 0.0, 0.0};
+                                                        -1.5, 0.2, 0.0, 0.0, 0.0, 0.01};
     static const double sd[UNSPIN_CHECK_NFEATURES] = {0.5, 1.2, 0.25, 0.7, 0.08, 0.3, 0.1, 0.8, 0.3, 0.7, 0.8, 0.3,
                                                       0.15, 0.5, 1.0, 0.4, 0.15, 1.0, 0.2, 1.0, 0.3, 1.0, 0.1,
-                                                      1.0, 0.2, 1.5, 0.3, 2.0};
+                                                      1.0, 0.2, 1.5, 0.3, 2.0, 0.05};
     static const double w[UNSPIN_CHECK_NFEATURES] = {0.6, 0.2, 0.2, -0.3, 0.1, 0.3, -0.2, -0.4, 0.2, 0.0, -0.5, 0.4,
                                                      0.3, 0.3, 0.3, 0.4, 0.3, -0.3, 0.3, 0.3, 0.3, 0.2, 0.2,
-                                                     0.8, 0.5, 0.5, 0.5, 0.5};
+                                                     0.8, 0.5, 0.5, 0.5, 0.5, 0.3};
     /* word model: gain, normalised gain, has candidate, fit, unigram, left
      * PMI, back-off, has left context, rare synonym, cosine, has vector, unknown */
     static const double wmean[UNSPIN_CHECK_NWORDFEATURES] = {-1.5, -1.5, 0.7, 1.2, -4.4, 0.5, 0.5, 0.9, 0.02, 0.3, 0.8, 0.05};
@@ -312,6 +313,7 @@ typedef struct ck_sums {
     double wz, nwz;    /* word model log-odds: sum, count */
     double wpos;       /* words with p >= 0.5 */
     double llr;        /* sum of the words' mixture log-likelihood ratios */
+    double article;    /* "a"/"an" that do not agree with the next word */
     double topz[3];    /* the three largest word log-odds */
     int ntopz;
 } ck_sums;
@@ -509,6 +511,7 @@ static void ck_features(const ck_sums *s, double *f)
     f[25] = s->ntopz > 0 ? t / s->ntopz : -3.0;
     f[26] = s->nwz > 0 ? s->llr / s->nwz : 0.0;
     f[27] = s->llr >= 0 ? log1p(s->llr) : -log1p(-s->llr);
+    f[28] = s->article / n;
 }
 
 static void ck_topz(ck_sums *s, double z)
@@ -635,6 +638,25 @@ static int ck_splittable(const unspin_checker *c, const unspin_token *t)
     return unspin_lm_word(c->lm, t->norm, t->norm_length) == UNSPIN_WORD_UNK;
 }
 
+/* 1 when article (1 "a", 2 "an") does not agree with the lower-case word w,
+ * judged by its first letter with the usual exceptions ("an hour", "a unit"). */
+static int ck_article_mismatch(int article, const char *w)
+{
+    static const char *const an_h[] = {"heir", "honest", "honor", "honour", "hour"};
+    static const char *const a_vowel[] = {"eu", "one", "once", "ub", "uk", "ura", "ure", "uri", "uro", "us", "ut",
+                                          "uni", "use", "usu"};
+    int vowel = strchr("aeiou", w[0]) != NULL && w[0] != 0;
+    for (size_t i = 0; i < US_ARRAY_LEN(an_h); i++)
+        if (!strncmp(w, an_h[i], strlen(an_h[i])))
+            vowel = 1;
+    for (size_t i = 0; i < US_ARRAY_LEN(a_vowel); i++)
+        if (!strncmp(w, a_vowel[i], strlen(a_vowel[i])) && strncmp(w, "unb", 3) && strncmp(w, "und", 3))
+            vowel = 0;
+    if (!((w[0] >= 'a' && w[0] <= 'z')))
+        return 0;
+    return article == 1 ? vowel : !vowel;
+}
+
 /* Copy the tokens to c->units, splitting a hyphenated word that the LM does
  * not know ("high-exactness") into its parts, which are then scored as words.
  * Returns the number of units. */
@@ -712,6 +734,7 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
     unspin_lm_state st = c->begin;  /* observed context */
     unspin_lm_state rst = c->begin; /* greedily restored context */
     int prev_word = 0; /* the previous token was a word or number (a real context) */
+    int prev_article = 0; /* the previous token was "a" (1) or "an" (2) */
     for (size_t i = 0; i < nt; i++) {
         const unspin_token *t = &toks[i];
         if (t->kind == UNSPIN_TOKEN_SPACE || t->norm_length == 0)
@@ -731,6 +754,13 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
                       alpha_word(t) && !is_function(t->norm);
         if (t->kind == UNSPIN_TOKEN_WORD && (i == 0 || toks[i - 1].start != t->start))
             nwords++;
+        /* "a"/"an" that does not agree with this word (spinners rarely fix it) */
+        if (prev_article && t->kind == UNSPIN_TOKEN_WORD && t->casing == UNSPIN_CASE_LOWER &&
+            ck_article_mismatch(prev_article, t->norm))
+            s.article += 1;
+        prev_article = t->kind == UNSPIN_TOKEN_WORD && !strcmp(t->norm, "a")    ? 1
+                       : t->kind == UNSPIN_TOKEN_WORD && !strcmp(t->norm, "an") ? 2
+                                                                                  : 0;
         if (!content) {
             float lp = unspin_lm_score(c->lm, &st, id, &st);
             s.lp += lp;
