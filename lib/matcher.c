@@ -117,7 +117,7 @@ US_INTERNAL size_t mt_stem(const char *w, size_t n, char *out, size_t cap)
         out[0] = 0;
         return 0;
     }
-    for (size_t i = 0; i < US_ARRAY_LEN(mt_number_words); i++) {
+    for (size_t i = 0; n >= 3 && n <= 9 && strchr("efnostz", w[0]) && i < US_ARRAY_LEN(mt_number_words); i++) {
         if (mt_cmp_str(w, n, mt_number_words[i][0]) == 0) {
             size_t k = strlen(mt_number_words[i][1]);
             if (k >= cap)
@@ -440,7 +440,8 @@ int unspin_match_index_finish(unspin_match_index *ix, unspin_error *err)
         size_t first = npairs;
         for (size_t i = 0; i < w.n; i++)
             pairs[npairs++] = (mt_pair){w.key[i], (uint32_t)d};
-        qsort(pairs + first, npairs - first, sizeof *pairs, mt_pair_cmp);
+        if (npairs - first > 1)
+            qsort(pairs + first, npairs - first, sizeof *pairs, mt_pair_cmp);
         size_t k = first;
         for (size_t i = first; i < npairs; i++)
             if (i == first || pairs[i].key != pairs[k - 1].key)
@@ -457,7 +458,8 @@ int unspin_match_index_finish(unspin_match_index *ix, unspin_error *err)
         us_free(pairs);
         return us_error(err, UNSPIN_E_LIMIT, "match: more than 2^32 index entries");
     }
-    qsort(pairs, npairs, sizeof *pairs, mt_pair_cmp);
+    if (npairs > 1)
+        qsort(pairs, npairs, sizeof *pairs, mt_pair_cmp);
     size_t nfeat = 0;
     for (size_t i = 0; i < npairs; i++)
         if (i == 0 || pairs[i].key != pairs[i - 1].key)
@@ -727,6 +729,13 @@ struct unspin_matcher {
     size_t nsyn, capsyn, capqw, capsf;
     mt_pair *synpairs;       /* (key, content index) while collecting */
     size_t nsp, capsp;
+    /* query keys -> the query words they match (open addressing; chains of entries) */
+    uint64_t *ht_key;
+    uint32_t *ht_head;
+    size_t ht_cap, capht_key, capht_head;
+    uint32_t *ent_i, *ent_next;
+    uint8_t *ent_syn;
+    size_t nent, capent_i, capent_next, capent_syn;
     /* retrieval */
     float *vote;
     uint32_t *mark;
@@ -820,6 +829,11 @@ void unspin_matcher_free(unspin_matcher *m)
     us_free(m->syn_first);
     us_free(m->syn);
     us_free(m->synpairs);
+    us_free(m->ht_key);
+    us_free(m->ht_head);
+    us_free(m->ent_i);
+    us_free(m->ent_next);
+    us_free(m->ent_syn);
     us_free(m->vote);
     us_free(m->mark);
     us_free(m->touched);
@@ -901,7 +915,8 @@ static int mt_synonyms(unspin_matcher *m, unspin_error *err)
             }
         }
     }
-    qsort(m->synpairs, m->nsp, sizeof *m->synpairs, mt_pair_cmp_doc);
+    if (m->nsp > 1)
+        qsort(m->synpairs, m->nsp, sizeof *m->synpairs, mt_pair_cmp_doc);
     if (m->nsp > m->capsyn && us_grow((void **)&m->syn, &m->capsyn, m->nsp, sizeof *m->syn))
         return us_error(err, UNSPIN_E_NOMEM, "match: out of memory (synonyms)");
     m->nsyn = 0;
@@ -924,10 +939,19 @@ static int mt_cand_cmp(const void *a, const void *b)
     return x->doc < y->doc ? -1 : x->doc > y->doc;
 }
 
-static void mt_vote(unspin_matcher *m, uint64_t key, float v)
+/* Add v to the vote of every document containing key (once per query
+ * word). A stem in more than a quarter of a large collection says little
+ * about which document is the source: its weight goes to *common, which is
+ * added to every document's bound instead of walking its long list. */
+static void mt_vote(unspin_matcher *m, uint64_t key, float v, float *common)
 {
     uint32_t count;
     const unsigned char *p = mt_postings(m->ix, key, &count);
+    if (count > 64 && count > m->ndocs / 4) {
+        if (v > *common)
+            *common = v;
+        return;
+    }
     for (uint32_t k = 0; k < count; k++) {
         uint32_t d = us_load32(p + (size_t)k * 4);
         if (m->mark[d] == m->gen)
@@ -948,10 +972,11 @@ static void mt_next_gen(unspin_matcher *m)
 }
 
 /* Retrieval: weights of the query words and the best candidate documents. */
-static int mt_retrieve(unspin_matcher *m, size_t *ncands, unspin_error *err)
+static int mt_retrieve(unspin_matcher *m, size_t *ncands, double *extra, unspin_error *err)
 {
     mt_words *q = &m->q;
     m->ntouched = 0;
+    *extra = 0;
     for (size_t i = 0; i < q->n; i++) {
         uint32_t df;
         (void)mt_postings(m->ix, q->key[i], &df);
@@ -966,10 +991,12 @@ static int mt_retrieve(unspin_matcher *m, size_t *ncands, unspin_error *err)
         }
         m->qw[i] = mt_idf(m, best ? best : 1);
         mt_next_gen(m);
+        float common = 0;
         if (df)
-            mt_vote(m, q->key[i], m->qw[i]);
+            mt_vote(m, q->key[i], m->qw[i], &common);
         for (size_t k = m->syn_first[i]; k < m->syn_first[i + 1]; k++)
-            mt_vote(m, m->syn[k], m->qw[i] * (float)m->o.synonym_weight);
+            mt_vote(m, m->syn[k], m->qw[i] * (float)m->o.synonym_weight, &common);
+        *extra += common;
     }
     if (m->ntouched > m->capcands && us_grow((void **)&m->cands, &m->capcands, m->ntouched, sizeof *m->cands))
         return us_error(err, UNSPIN_E_NOMEM, "match: out of memory (candidates)");
@@ -978,23 +1005,59 @@ static int mt_retrieve(unspin_matcher *m, size_t *ncands, unspin_error *err)
         m->cands[k] = (mt_cand){d, m->vote[d]};
         m->vote[d] = 0;
     }
-    qsort(m->cands, m->ntouched, sizeof *m->cands, mt_cand_cmp);
+    if (m->ntouched > 1)
+        qsort(m->cands, m->ntouched, sizeof *m->cands, mt_cand_cmp);
     *ncands = m->ntouched < m->o.candidates ? m->ntouched : m->o.candidates;
     return UNSPIN_OK;
 }
 
-static float mt_gain(const unspin_matcher *m, size_t i, uint64_t skey, bool *syn)
+#define MT_NONE UINT32_MAX
+
+/* Slot of key in the query table (its slot, or the empty slot where it goes). */
+static size_t mt_ht_slot(const unspin_matcher *m, uint64_t key)
 {
-    if (m->q.key[i] == skey) {
-        *syn = false;
-        return m->qw[i];
+    size_t mask = m->ht_cap - 1, s = (size_t)(key ^ (key >> 29)) & mask;
+    while (m->ht_key[s] && m->ht_key[s] != key)
+        s = (s + 1) & mask;
+    return s;
+}
+
+static int mt_ht_add(unspin_matcher *m, uint64_t key, size_t i, int syn, unspin_error *err)
+{
+    if (us_grow((void **)&m->ent_i, &m->capent_i, m->nent + 1, sizeof *m->ent_i) ||
+        us_grow((void **)&m->ent_next, &m->capent_next, m->nent + 1, sizeof *m->ent_next) ||
+        us_grow((void **)&m->ent_syn, &m->capent_syn, m->nent + 1, sizeof *m->ent_syn))
+        return us_error(err, UNSPIN_E_NOMEM, "match: out of memory (query table)");
+    size_t s = mt_ht_slot(m, key);
+    if (!m->ht_key[s]) {
+        m->ht_key[s] = key;
+        m->ht_head[s] = MT_NONE;
     }
-    for (size_t k = m->syn_first[i]; k < m->syn_first[i + 1]; k++)
-        if (m->syn[k] == skey) {
-            *syn = true;
-            return m->qw[i] * (float)m->o.synonym_weight;
-        }
-    return 0;
+    m->ent_i[m->nent] = (uint32_t)i;
+    m->ent_syn[m->nent] = (uint8_t)syn;
+    m->ent_next[m->nent] = m->ht_head[s];
+    m->ht_head[s] = (uint32_t)m->nent++;
+    return UNSPIN_OK;
+}
+
+/* Build the table of the query's keys and synonym keys (keys are never 0). */
+static int mt_ht_build(unspin_matcher *m, unspin_error *err)
+{
+    size_t need = 2 * (m->q.n + m->nsyn) + 16, cap = 16;
+    while (cap < need)
+        cap *= 2;
+    if (us_grow((void **)&m->ht_key, &m->capht_key, cap, sizeof *m->ht_key) ||
+        us_grow((void **)&m->ht_head, &m->capht_head, cap, sizeof *m->ht_head))
+        return us_error(err, UNSPIN_E_NOMEM, "match: out of memory (query table)");
+    m->ht_cap = cap;
+    memset(m->ht_key, 0, cap * sizeof *m->ht_key);
+    m->nent = 0;
+    for (size_t i = 0; i < m->q.n; i++) {
+        US_TRY(mt_ht_add(m, m->q.key[i], i, 0, err));
+        for (size_t k = m->syn_first[i]; k < m->syn_first[i + 1]; k++)
+            US_TRY(mt_ht_add(m, m->syn[k], i, 1, err));
+    }
+    return UNSPIN_OK;
 }
 
 /* Weighted LCS of query words [qa, qb) and source words [sa, sb); appends the
@@ -1010,6 +1073,22 @@ static int mt_align(unspin_matcher *m, size_t qa, size_t qb, size_t sa, size_t s
         us_grow((void **)&m->row1, &m->caprow1, k + 1, sizeof *m->row1) ||
         us_grow((void **)&m->dir, &m->capdir, cells, 1))
         return us_error(err, UNSPIN_E_NOMEM, "match: out of memory (alignment)");
+    /* the matching pairs first: dir = 1 identical, 2 synonym, 0 none */
+    memset(m->dir, 0, cells);
+    for (size_t j = 0; j < k; j++) {
+        size_t s = mt_ht_slot(m, m->s.key[sa + j]);
+        if (!m->ht_key[s])
+            continue;
+        for (uint32_t e = m->ht_head[s]; e != MT_NONE; e = m->ent_next[e]) {
+            size_t i = m->ent_i[e];
+            if (i < qa || i >= qb)
+                continue;
+            unsigned char code = m->ent_syn[e] ? 2 : 1, *d = &m->dir[(i - qa) * k + j];
+            if (!*d || code < *d)
+                *d = code;
+        }
+    }
+    float synw = (float)m->o.synonym_weight;
     float *prev = m->row0, *cur = m->row1;
     for (size_t j = 0; j <= k; j++)
         prev[j] = 0;
@@ -1024,11 +1103,13 @@ static int mt_align(unspin_matcher *m, size_t qa, size_t qb, size_t sa, size_t s
                 best = left;
                 dir = 1;
             }
-            bool syn;
-            float g = mt_gain(m, qa + i, m->s.key[sa + j], &syn);
-            if (g > 0 && prev[j] + g > best) {
-                best = prev[j] + g;
-                dir = syn ? 3 : 2;
+            unsigned char code = d[j];
+            if (code) {
+                float g = code == 1 ? m->qw[qa + i] : m->qw[qa + i] * synw;
+                if (prev[j] + g > best) {
+                    best = prev[j] + g;
+                    dir = code == 1 ? 2 : 3;
+                }
             }
             cur[j + 1] = best;
             d[j] = dir;
@@ -1170,7 +1251,9 @@ int unspin_match_query(unspin_matcher *m, const char *text, size_t len, const un
         return us_error(err, UNSPIN_E_NOMEM, "match: out of memory (query)");
     US_TRY(mt_synonyms(m, err));
     size_t nc = 0;
-    US_TRY(mt_retrieve(m, &nc, err));
+    double extra = 0; /* weight of common words, part of every document's bound */
+    US_TRY(mt_retrieve(m, &nc, &extra, err));
+    US_TRY(mt_ht_build(m, err));
     if (us_grow((void **)&m->hits, &m->caphits, nc + 1, sizeof *m->hits))
         return us_error(err, UNSPIN_E_NOMEM, "match: out of memory (hits)");
     double qtotal = 0;
@@ -1182,7 +1265,7 @@ int unspin_match_query(unspin_matcher *m, const char *text, size_t len, const un
     size_t nh = 0;
     double kth = 0;
     for (size_t c = 0; c < nc; c++) {
-        double bound = qtotal > 0 ? m->cands[c].vote / qtotal + 1e-5 : 0;
+        double bound = qtotal > 0 ? (m->cands[c].vote + extra) / qtotal + 1e-5 : 0;
         bound = mt_rank(bound, 1);
         if (bound < m->o.min_score || (nh >= m->o.top && bound < kth))
             break;
@@ -1191,14 +1274,16 @@ int unspin_match_query(unspin_matcher *m, const char *text, size_t len, const un
         if (h->score >= m->o.min_score && h->matched > 0) {
             nh++;
             if (nh >= m->o.top) { /* the top-th best ranking key so far */
-                qsort(m->hits, nh, sizeof *m->hits, mt_hit_cmp);
+                if (nh > 1)
+                    qsort(m->hits, nh, sizeof *m->hits, mt_hit_cmp);
                 kth = m->hits[m->o.top - 1].score;
             }
         } else {
             m->nspans -= h->nspans;
         }
     }
-    qsort(m->hits, nh, sizeof *m->hits, mt_hit_cmp);
+    if (nh > 1)
+        qsort(m->hits, nh, sizeof *m->hits, mt_hit_cmp);
     if (nh > m->o.top)
         nh = m->o.top;
     for (size_t i = 0; i < nh; i++)
