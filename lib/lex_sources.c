@@ -378,6 +378,7 @@ int lex_parse_mythes(lexb *b, const char *data, size_t len, const char *name, un
                 int64_t id;
                 US_TRY(intern_enc(b, t, tn, latin1, &id, err));
                 US_TRY(lexb_link(b, id, head, UNSPIN_SRC_MYTHES, rel, err));
+                US_TRY(lexb_link(b, head, id, UNSPIN_SRC_MYTHES, UNSPIN_REL_RELATED, err));
             }
         }
     }
@@ -589,6 +590,7 @@ int lex_parse_moby(lexb *b, const char *data, size_t len, const char *name, unsp
                 int64_t id;
                 US_TRY(intern_cleaned(b, it, (size_t)(q - it), 0, &id, err));
                 US_TRY(lexb_link(b, id, head, UNSPIN_SRC_MOBY, UNSPIN_REL_SYNONYM, err));
+                US_TRY(lexb_link(b, head, id, UNSPIN_SRC_MOBY, UNSPIN_REL_RELATED, err));
                 it = q + 1;
             }
         }
