@@ -42,7 +42,10 @@
                                spinners leave them, and they are a third of all words */
 #define REV_SLOTS 8192      /* reverse-lookup cache slots (power of two); emptied when 3/4 full */
 #define REV_POOL (4u << 20) /* ... or when its strings pass 4 MB */
-#define RECORD_MIN_P 0.9    /* posterior needed to remember a pair for the document */
+#define RECORD_MIN_P 0.95   /* posterior needed to remember a change for the document */
+#define RECORD_KEEP_P 0.5   /* ... and to remember a word as kept (counter-evidence) */
+#define CONS_CAP 2u         /* counts used by the consistency features are capped */
+#define CONS_OTHER_CAP 10u
 #define MAX_LM_GAIN 4.5f    /* log10: a candidate whose channel score is so far below keeping's
                                that even this LM gain could not make it win is dropped */
 
@@ -751,8 +754,10 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, can
             uint32_t cw = kl ? doc_count(r, key, kl) : 0;
             kl = doc_key(key, sizeof key, obs[k], obs_len[k], "", 0);
             uint32_t cs = kl ? doc_count(r, key, kl) : 0;
-            f[CH_F_CONS] = logf(1.0f + (float)cw);
-            f[CH_F_CONS_OTHER] = logf(1.0f + (float)(cs > cw ? cs - cw : 0));
+            /* bounded, so that a pair cannot feed on itself over a long input */
+            uint32_t co = cs > cw ? cs - cw : 0;
+            f[CH_F_CONS] = logf(1.0f + (float)(cw < CONS_CAP ? cw : CONS_CAP));
+            f[CH_F_CONS_OTHER] = logf(1.0f + (float)(co < CONS_OTHER_CAP ? co : CONS_OTHER_CAP));
         }
         ct->chan = dot(r->w, f);
         ct->c = c;
@@ -1138,14 +1143,22 @@ static int is_change(const unspin_restorer *r, uint32_t p)
     return (o->span == 1 && o->nw == 1) || d->p_best >= r->phrase_threshold;
 }
 
-/* Remember confident changes of this paragraph; returns how many were new. */
+/* Remember the confident decisions of this paragraph: changes as
+ * (observed -> original) pairs, and words confidently kept as
+ * (observed -> observed) when keeping is the more likely reading, so that a
+ * word the document keeps does not get changed on the strength of one
+ * confident change (consistency_other).
+ * Returns how many new change pairs there were. */
 static int record_pairs(unspin_restorer *r)
 {
     int added = 0;
     for (uint32_t p = 0; p < r->npos; p++) {
         const dpost *d = &r->post[p];
-        if (!is_change(r, p) || d->p_best < RECORD_MIN_P)
+        int change = is_change(r, p);
+        if (r->opt_n[p] < 2 || d->best < 0 || (change ? d->p_best < RECORD_MIN_P : d->p_keep < RECORD_KEEP_P))
             continue;
+        if (!change && !r->opt[d->best].keep)
+            continue; /* a change below the threshold: neither */
         const dopt *o = &r->opt[d->best];
         char obs[512];
         size_t on = 0;
@@ -1158,11 +1171,12 @@ static int record_pairs(unspin_restorer *r)
             on += t->norm_len;
         }
         char key[1100];
-        size_t kl = doc_key(key, sizeof key, obs, on, r->pool + o->text_off, o->text_len);
+        size_t kl = change ? doc_key(key, sizeof key, obs, on, r->pool + o->text_off, o->text_len)
+                           : doc_key(key, sizeof key, obs, on, obs, on);
         if (!kl)
             continue;
         if (doc_count(r, key, kl) == 0) {
-            added++;
+            added += change;
             r->npairs++;
         }
         doc_inc(r, key, kl);

@@ -29,6 +29,7 @@ static const char help[] =
     "                        offsets are bytes from the start of the input\n"
     "  -h, --help            show this help\n"
     "\n"
+    "Each FILE is one document for the consistency pass (stdin: one document).\n"
     "Model folder: $UNSPIN_MODELS, then ./models, then the installed data folder.\n";
 
 #define MAX_LINE (1u << 20)
@@ -192,7 +193,13 @@ int cmd_restore(int argc, char **argv)
         goto done;
     }
     c.color = c.diff && isatty(STDOUT_FILENO);
-    rc = cli_for_each_line("restore", argc - optind, argv + optind, MAX_LINE, on_line, &c);
+    /* each file is a document: the consistency memory starts afresh */
+    if (optind >= argc)
+        rc = cli_for_each_line("restore", 0, NULL, MAX_LINE, on_line, &c);
+    for (int i = optind; i < argc && rc == CLI_OK; i++) {
+        unspin_restorer_reset(c.r);
+        rc = cli_for_each_line("restore", 1, argv + i, MAX_LINE, on_line, &c);
+    }
 done:
     unspin_restorer_free(c.r);
     unspin_channel_close(chan);
