@@ -627,7 +627,7 @@ void unspin_restore_result_free(unspin_restore_result *res);
 /* Number of paragraph features (unspin_check_result.features). */
 #define UNSPIN_CHECK_NFEATURES 29
 /* Number of word features (unspin_check_word.features). */
-#define UNSPIN_CHECK_NWORDFEATURES 12
+#define UNSPIN_CHECK_NWORDFEATURES 16
 
 /* Check weights (.uscheck file: magic, version, feature count, XXH64 checksum). */
 typedef struct unspin_check_weights unspin_check_weights;

@@ -104,7 +104,10 @@ struct unspin_check_weights {
  * 3 two-sided fit, 4 unigram log10 P, 5 left PMI (0 without a word context),
  * 6 backs off to the unigram after a word, 7 has a word context, 8 rare
  * synonym of a frequent candidate, 9 cosine with the topic (0 if none),
- * 10 has a cosine, 11 unknown to the LM.
+ * 10 has a cosine, 11 unknown to the LM, 12 right context gain
+ * log10 P(next|ctx,w) - log10 P(next) (clipped to [-3, 3]), 13 log(1 + lexicon
+ * links) of the best candidate, 14 its vector similarity to the word,
+ * 15 log(1 + number of lexicon candidates) (0 when not looked up).
  * Gains (0-2, 12-14) are measured in the restored context. */
 void us_check_model_default(us_check_model *m)
 {
@@ -119,9 +122,12 @@ void us_check_model_default(us_check_model *m)
                                                      0.8, 0.5, 0.5, 0.5, 0.5, 0.3};
     /* word model: gain, normalised gain, has candidate, fit, unigram, left
      * PMI, back-off, has left context, rare synonym, cosine, has vector, unknown */
-    static const double wmean[UNSPIN_CHECK_NWORDFEATURES] = {-1.5, -1.5, 0.7, 1.2, -4.4, 0.5, 0.5, 0.9, 0.02, 0.3, 0.8, 0.05};
-    static const double wsd[UNSPIN_CHECK_NWORDFEATURES] = {2.5, 2.5, 0.45, 1.5, 1.0, 1.0, 0.5, 0.3, 0.15, 0.15, 0.4, 0.2};
-    static const double ww[UNSPIN_CHECK_NWORDFEATURES] = {1.2, 0.4, 0.0, -0.6, -0.4, -0.3, 0.2, 0.0, 0.1, -0.2, 0.0, 0.2};
+    static const double wmean[UNSPIN_CHECK_NWORDFEATURES] = {-1.5, -1.5, 0.7, 1.2, -4.4, 0.5, 0.5, 0.9, 0.02, 0.3,
+                                                             0.8, 0.05, 0.5, 1.0, 0.3, 2.5};
+    static const double wsd[UNSPIN_CHECK_NWORDFEATURES] = {2.5, 2.5, 0.45, 1.5, 1.0, 1.0, 0.5, 0.3, 0.15, 0.15,
+                                                           0.4, 0.2, 1.0, 0.7, 0.3, 1.2};
+    static const double ww[UNSPIN_CHECK_NWORDFEATURES] = {1.2, 0.4, 0.0, -0.6, -0.4, -0.3, 0.2, 0.0, 0.1, -0.2,
+                                                          0.0, 0.2, -0.2, 0.1, 0.1, 0.0};
     memcpy(m->word.mean, wmean, sizeof wmean);
     memcpy(m->word.sd, wsd, sizeof wsd);
     memcpy(m->word.w, ww, sizeof ww);
@@ -360,6 +366,9 @@ typedef struct ck_entry {
     float uni;                     /* unigram log10 P of the word */
     unspin_word cand[CK_MAX_CANDS]; /* single-word candidates known to the LM */
     float cuni[CK_MAX_CANDS];       /* their unigram log10 P */
+    float csim[CK_MAX_CANDS];       /* their vector similarity to the word (0: unknown) */
+    uint16_t clinks[CK_MAX_CANDS];  /* their number of lexicon links to the word */
+    uint16_t nlex;                  /* lexicon candidates found (before filtering) */
 } ck_entry;
 
 /* Function words: not scored as content words (their swaps still show in
@@ -608,6 +617,7 @@ static int ck_fill(unspin_checker *c, const unspin_token *t, unspin_word id, ck_
     US_TRY(unspin_lexicon_lookup(c->lex, w1, l1, 1, c->cands, &cands, &ncands, err));
     e->ncand = 0;
     e->raresyn = 0;
+    e->nlex = (uint16_t)(ncands > 65535 ? 65535 : ncands);
     for (size_t k = 0; k < ncands && e->ncand < CK_MAX_CANDS; k++) {
         const unspin_candidate *cd = &cands[k];
         if (cd->span != 1 || memchr(cd->text, ' ', cd->text_length) ||
@@ -618,6 +628,8 @@ static int ck_fill(unspin_checker *c, const unspin_token *t, unspin_word id, ck_
             continue;
         float cu = ck_unigram(c, cid);
         e->cuni[e->ncand] = cu;
+        e->csim[e->ncand] = cd->similarity;
+        e->clinks[e->ncand] = (uint16_t)(cd->links > 65535 ? 65535 : cd->links);
         e->cand[e->ncand++] = cid;
         if ((cd->relations & UNSPIN_REL_SYNONYM) && cu >= uni + CK_RARE_GAP)
             e->raresyn = 1;
@@ -804,11 +816,11 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
         unspin_lm_state tmp = rafter;
         float lnext = unspin_lm_score(c->lm, &tmp, next, &tmp);
         float lo = lpr + lnext; /* in the restored context */
-        double fit = 0;
+        double fit = 0, right = 0;
         if (id != UNSPIN_WORD_UNK) {
             /* two-sided fit: how much the word and its context predict each other */
             double left = (double)lp - (double)e->uni;
-            double right = (double)lnext - (double)ck_unigram(c, next);
+            right = (double)lnext - (double)ck_unigram(c, next);
             left = left > 3 ? 3 : left < -3 ? -3 : left;
             right = right > 3 ? 3 : right < -3 ? -3 : right;
             fit = prev_word ? left + right : 2 * right;
@@ -947,6 +959,10 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
         x[9] = wcos;
         x[10] = hascos;
         x[11] = id == UNSPIN_WORD_UNK;
+        x[12] = right;
+        x[13] = bestk >= 0 ? log1p(e->clinks[bestk]) : 0;
+        x[14] = bestk >= 0 ? e->csim[bestk] : 0;
+        x[15] = ncand > 0 ? log1p(e->nlex) : 0;
         double z = us_check_wpart_z(&c->m.word, x);
         wr->start = t->start;
         wr->end = t->start + t->length;
