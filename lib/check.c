@@ -48,7 +48,7 @@
 #define CK_MIX_RATE 0.2     /* share of replaced words assumed by feature 26 */
 #define CK_NAME_UNI (-5.5)  /* sentence-initial capitalised words rarer than this are names */
 #define CK_LEFT_MARGIN 1.5f /* candidates this much (log10) below the word on the left are not scored further */
-#define CK_SKIP_FIT 2.5     /* words with a two-sided gain above this are not looked up */
+#define CK_SKIP_FIT 2.0     /* words with a two-sided gain above this are not looked up */
 #define CK_LOW_FIT 0.5      /* two-sided context gain of an out-of-place word */
 #define CK_CHANGE_COST 1.0  /* log10 cost of a change in the greedy restoration */
 #define CK_LOW_PMI 0.3      /* a context that barely helps: an unusual collocation */
