@@ -34,12 +34,14 @@
 
 #define MAX_SPAN 4          /* observed words a candidate may replace */
 #define MAX_CAND_WORDS 8    /* LM words of a candidate */
+#define MAX_OPTS 72         /* options of a position: keep + at most 64 candidates (+ margin) */
 #define MAX_SENT 256        /* positions per searched sentence (longer ones are cut) */
 #define PRUNE_MARGIN 30.0   /* hypotheses this far (nats) below the best are dropped */
 #define DOC_SLOTS 16384     /* document-memory hash table size (power of two) */
 #define DOC_MAX 6000        /* entries kept per document */
 #define SKIP_LOGP (-2.2f)   /* the most frequent words (the, of, and, to, a, in...) are not looked up:
                                spinners leave them, and they are a third of all words */
+#define UNI_CACHE 65536     /* unigram cache slots (power of two) */
 #define REV_SLOTS 8192      /* reverse-lookup cache slots (power of two); emptied when 3/4 full */
 #define REV_POOL (4u << 20) /* ... or when its strings pass 4 MB */
 #define RECORD_MIN_P 0.95   /* posterior needed to remember a change for the document */
@@ -124,6 +126,7 @@ struct unspin_restorer {
     us_coh coh;
     int dim;
     float *vtmp; /* 3 * dim scratch */
+    float *unic; unspin_word *unic_id; /* unigram cache */
 
     /* paragraph scratch */
     dtok *tok; size_t ntok, captok;
@@ -182,13 +185,20 @@ static int pool_add(unspin_restorer *r, const char *s, size_t n, uint32_t *off, 
     return UNSPIN_OK;
 }
 
-static float unigram(const unspin_restorer *r, unspin_word id)
+/* Unigram log10 of a word (clamped at -8), through a direct-mapped cache. */
+static float unigram(unspin_restorer *r, unspin_word id)
 {
     if (id == UNSPIN_WORD_UNK)
         return -8.0f;
+    size_t slot = id & (UNI_CACHE - 1);
+    if (r->unic_id[slot] == id)
+        return r->unic[slot];
     unspin_lm_state tmp;
     float lp = unspin_lm_score(r->lm, &r->null_state, id, &tmp);
-    return lp < -8.0f ? -8.0f : lp;
+    lp = lp < -8.0f ? -8.0f : lp;
+    r->unic_id[slot] = id;
+    r->unic[slot] = lp;
+    return lp;
 }
 
 static float dot(const float *w, const float *f)
@@ -322,7 +332,11 @@ int unspin_restorer_create(const unspin_lm *lm, const unspin_lexicon *lex, const
     r->vtmp = us_calloc((size_t)(r->dim > 0 ? r->dim : 1) * 3, sizeof(float));
     r->doc = us_calloc(DOC_SLOTS, sizeof(docent));
     r->rev = us_calloc(REV_SLOTS, sizeof(revent));
-    if (!r->vtmp || !r->doc || !r->rev) {
+    r->unic = us_calloc(UNI_CACHE, sizeof(float));
+    r->unic_id = us_malloc(UNI_CACHE * sizeof(unspin_word));
+    if (r->unic_id)
+        memset(r->unic_id, 0xff, UNI_CACHE * sizeof(unspin_word));
+    if (!r->vtmp || !r->doc || !r->rev || !r->unic || !r->unic_id) {
         unspin_restorer_free(r);
         return us_error(err, UNSPIN_E_NOMEM, "restore: out of memory");
     }
@@ -363,6 +377,8 @@ void unspin_restorer_free(unspin_restorer *r)
     us_free(r->docpool);
     us_free(r->rev);
     us_free(r->revpool);
+    us_free(r->unic);
+    us_free(r->unic_id);
     us_free(r);
 }
 
@@ -544,7 +560,7 @@ static int add_option(unspin_restorer *r, uint32_t pos, uint32_t span, const cha
 }
 
 /* Split a candidate's text into LM ids; returns the count, 0 if too long. */
-static uint32_t text_ids(const unspin_restorer *r, const char *s, size_t n, unspin_word *ids, int *unk, float *meanuni)
+static uint32_t text_ids(unspin_restorer *r, const char *s, size_t n, unspin_word *ids, int *unk, float *meanuni)
 {
     uint32_t k = 0;
     size_t i = 0;
@@ -917,15 +933,25 @@ static int search(unspin_restorer *r, uint32_t ps, uint32_t pe, unspin_error *er
         while (l->n > 1 && l->h[l->n - 1].score < l->h[0].score - PRUNE_MARGIN)
             l->n--;
         uint32_t p = ps + (uint32_t)b;
-        for (uint32_t k = 0; k < r->opt_n[p]; k++) {
-            uint32_t oi = r->opt_first[p] + k;
-            const dopt *o = &r->opt[oi];
-            if (b + o->span > P)
-                continue;
-            for (size_t i = 0; i < l->n; i++) {
+        /* the first words of all options, scored in one batch per hypothesis */
+        uint32_t no = r->opt_n[p], first = r->opt_first[p];
+        unspin_word w1[MAX_OPTS];
+        float lp1[MAX_OPTS];
+        unspin_lm_state st1[MAX_OPTS];
+        if (no > MAX_OPTS)
+            no = MAX_OPTS;
+        for (uint32_t k = 0; k < no; k++)
+            w1[k] = r->ids[r->opt[first + k].ids];
+        for (size_t i = 0; i < l->n; i++) {
+            unspin_lm_score_batch(r->lm, &l->h[i].st, w1, no, lp1, st1);
+            for (uint32_t k = 0; k < no; k++) {
+                uint32_t oi = first + k;
+                const dopt *o = &r->opt[oi];
+                if (b + o->span > P)
+                    continue;
                 hyp nh;
-                nh.st = l->h[i].st;
-                double lm = score_words(r, &nh.st, r->ids + o->ids, o->nw);
+                nh.st = st1[k];
+                double lm = lp1[k] + score_words(r, &nh.st, r->ids + o->ids + 1, o->nw - 1);
                 nh.score = l->h[i].score + o->chan + wlm * lm;
                 nh.prev_b = (uint32_t)b;
                 nh.prev_i = (uint32_t)i;
