@@ -346,6 +346,8 @@ struct unspin_checker {
     size_t capwords;
     unspin_token *units;    /* the paragraph's tokens, unknown hyphenated words split */
     size_t capunits;
+    unspin_word *uids;      /* their LM ids */
+    size_t capuids;
     char *upool;            /* NUL-terminated norms of the split parts */
     size_t capupool;
     char *pool;      /* suggestion strings */
@@ -359,7 +361,8 @@ struct unspin_checker {
 #define CK_CACHE_WORD 31
 typedef struct ck_entry {
     uint64_t hash;
-    char word[CK_CACHE_WORD + 1];  /* "" = empty slot */
+    unspin_word id;                /* the word's LM id; UNSPIN_WORD_UNK: see word */
+    char word[CK_CACHE_WORD + 1];  /* an unknown word's text */
     uint8_t ncand;
     uint8_t raresyn;               /* a synonym candidate CK_RARE_GAP more frequent */
     uint8_t looked;                /* the candidates were looked up */
@@ -468,6 +471,7 @@ void unspin_checker_free(unspin_checker *c)
     us_free(c->cache);
     us_free(c->unigram);
     us_free(c->units);
+    us_free(c->uids);
     us_free(c->words);
     us_free(c->upool);
     us_free(c);
@@ -688,6 +692,7 @@ static int ck_units(unspin_checker *c, const unspin_token *toks, size_t nt, size
         pool += t->norm_length + 1;
     }
     if (us_grow((void **)&c->units, &c->capunits, need + 1, sizeof *c->units) < 0 ||
+        us_grow((void **)&c->uids, &c->capuids, need + 1, sizeof *c->uids) < 0 ||
         us_grow((void **)&c->upool, &c->capupool, pool + 1, 1) < 0)
         return us_error(err, UNSPIN_E_NOMEM, "checker: out of memory");
     size_t n = 0, off = 0;
@@ -718,6 +723,9 @@ static int ck_units(unspin_checker *c, const unspin_token *toks, size_t nt, size
             a = b + 1;
         }
     }
+    for (size_t i = 0; i < n; i++)
+        c->uids[i] = c->units[i].kind == UNSPIN_TOKEN_SPACE ? UNSPIN_WORD_UNK
+                                                             : unspin_lm_word(c->lm, c->units[i].norm, c->units[i].norm_length);
     *nunits = n;
     return UNSPIN_OK;
 }
@@ -756,7 +764,7 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
             prev_word = 0;
         }
         int same = unspin_lm_state_equal(&st, &rst);
-        unspin_word id = unspin_lm_word(c->lm, t->norm, t->norm_length);
+        unspin_word id = c->uids[i];
         /* a capitalised word at a sentence start counts unless it looks like a
          * name (rare or unknown in lower case) */
         int content = t->kind == UNSPIN_TOKEN_WORD && !(t->flags & (UNSPIN_TOKEN_QUOTED | UNSPIN_TOKEN_INVALID)) &&
@@ -790,17 +798,20 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
             if (toks[j].kind == UNSPIN_TOKEN_SPACE || toks[j].norm_length == 0)
                 continue;
             if (!(toks[j].flags & UNSPIN_TOKEN_SENT_START))
-                next = unspin_lm_word(c->lm, toks[j].norm, toks[j].norm_length);
+                next = c->uids[j];
             break;
         }
         /* the word's cache entry (candidates looked up later, if needed) */
+        /* keyed by the LM id (words the LM knows) or by the text (others) */
         ck_entry local, *e = &local;
-        uint64_t h = us_hash(t->norm, t->norm_length);
-        if (t->norm_length <= CK_CACHE_WORD)
+        uint64_t h = id != UNSPIN_WORD_UNK ? (uint64_t)id * 0x9E3779B97F4A7C15ull >> 20 : us_hash(t->norm, t->norm_length);
+        if (id != UNSPIN_WORD_UNK || t->norm_length <= CK_CACHE_WORD)
             e = &c->cache[h & (CK_CACHE_SLOTS - 1)];
-        if (e == &local || e->hash != h || strcmp(e->word, t->norm) != 0) {
+        if (e == &local || e->id != id || e->hash != h ||
+            (id == UNSPIN_WORD_UNK && (strlen(e->word) != t->norm_length || memcmp(e->word, t->norm, t->norm_length)))) {
             e->hash = h;
-            if (e != &local)
+            e->id = id;
+            if (e != &local && id == UNSPIN_WORD_UNK)
                 memcpy(e->word, t->norm, t->norm_length + 1);
             e->looked = 0;
             e->ncand = 0;
