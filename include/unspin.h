@@ -547,11 +547,13 @@ void unspin_channel_close(unspin_channel *ch);
 double unspin_channel_threshold(const unspin_channel *ch);
 
 typedef struct unspin_restore_opts {
-    double threshold;    /* change a span only when P(change) >= threshold; < 0: the channel file's default */
+    double threshold;    /* change a span only when P(change) >= threshold; < 0: the channel file's default
+                            (changes of phrases also need the channel file's phrase threshold) */
     unsigned beam;       /* hypotheses kept per position (default 4) */
     unsigned max_cands;  /* candidates kept per position after channel pre-scoring (default 12) */
-    int consistency;     /* 1 (default): second pass boosting pairs confidently restored in the
-                            same document (see unspin_restorer_reset()) */
+    int consistency;     /* 1 (default): remember the pairs confidently restored (and the words
+                            kept) in the document, and decode a paragraph again when it adds new
+                            pairs (see unspin_restorer_reset()) */
     unsigned max_alternatives; /* alternatives reported per span (default 4) */
 } unspin_restore_opts;
 
