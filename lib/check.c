@@ -755,6 +755,13 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
     unspin_lm_state rst = c->begin; /* greedily restored context */
     int prev_word = 0; /* the previous token was a word or number (a real context) */
     int prev_article = 0; /* the previous token was "a" (1) or "an" (2) */
+    /* the score of the next token computed with the previous content word */
+    int memo = 0, memo_ngl = 1;
+    unspin_word memo_id = 0;
+    float memo_lp = 0;
+    unspin_lm_state memo_in, memo_out;
+    memset(&memo_in, 0, sizeof memo_in);
+    memset(&memo_out, 0, sizeof memo_out);
     for (size_t i = 0; i < nt; i++) {
         const unspin_token *t = &toks[i];
         if (t->kind == UNSPIN_TOKEN_SPACE || t->norm_length == 0)
@@ -782,7 +789,14 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
                        : t->kind == UNSPIN_TOKEN_WORD && !strcmp(t->norm, "an") ? 2
                                                                                   : 0;
         if (!content) {
-            float lp = unspin_lm_score(c->lm, &st, id, &st);
+            float lp;
+            if (memo && id == memo_id && unspin_lm_state_equal(&st, &memo_in)) {
+                lp = memo_lp;
+                st = memo_out;
+            } else {
+                lp = unspin_lm_score(c->lm, &st, id, &st);
+            }
+            memo = 0;
             s.lp += lp;
             s.nlp += 1;
             s.jo += lp;
@@ -820,12 +834,26 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
         }
         unspin_lm_state after, rafter;
         int ngl = 1;
-        float lp = unspin_lm_score_ngram(c->lm, &st, id, &after, &ngl);
+        float lp;
+        if (memo && id == memo_id && unspin_lm_state_equal(&st, &memo_in)) {
+            lp = memo_lp;
+            after = memo_out;
+            ngl = memo_ngl;
+        } else {
+            lp = unspin_lm_score_ngram(c->lm, &st, id, &after, &ngl);
+        }
+        memo = 0;
         float lpr = same ? lp : unspin_lm_score(c->lm, &rst, id, &rafter);
         if (same)
             rafter = after;
         unspin_lm_state tmp = rafter;
-        float lnext = unspin_lm_score(c->lm, &tmp, next, &tmp);
+        /* the next token's score after the observed word: kept for its turn */
+        memo_in = tmp;
+        memo_id = next;
+        float lnext = unspin_lm_score_ngram(c->lm, &tmp, next, &tmp, &memo_ngl);
+        memo_lp = lnext;
+        memo_out = tmp;
+        memo = same;
         float lo = lpr + lnext; /* in the restored context */
         double fit = 0, right = 0;
         if (id != UNSPIN_WORD_UNK) {
