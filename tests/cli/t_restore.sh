@@ -8,6 +8,8 @@ expect restore_missing_lexicon 3 'lexicon not found' -- \
     "$UNSPIN" restore --model tests/data/restore.arpa --lexicon "$T/none.uslex" --channel "$T/none.uschan"
 expect restore_bad_threshold 2 -- "$UNSPIN" restore --threshold 1.5
 expect restore_help 0 -- "$UNSPIN" restore --help
+expect restore_bad_candidates 2 -- "$UNSPIN" restore --candidates 0
+expect restore_diff_and_json 2 -- "$UNSPIN" restore --diff --json
 
 # fixture models
 if "$UNSPIN" lm import tests/data/restore.arpa -o "$T/r.uslm" >/dev/null 2>&1 &&
@@ -31,6 +33,10 @@ if "$UNSPIN" lm import tests/data/restore.arpa -o "$T/r.uslm" >/dev/null 2>&1 &&
         expect_out restore_no_final_newline "$T/want2.txt" -- sh -c "$R < '$T/in2.txt'"
         printf 'He [-mentioned-]{+said+} that it rained.\n' >"$T/want3.txt"
         expect_out restore_diff "$T/want3.txt" -- sh -c "head -n 1 '$T/in.txt' | $R --diff"
+        expect_out restore_no_consistency "$T/want.txt" -- $R --no-consistency --beam 1 --candidates 2 "$T/in.txt"
+        # two files: each is restored on its own, the outputs follow each other
+        cat "$T/want.txt" "$T/want.txt" >"$T/want4.txt"
+        expect_out restore_two_files "$T/want4.txt" -- $R "$T/in.txt" "$T/in.txt"
         # JSON: offsets from the start of the input
         $R --json "$T/in.txt" >"$T/json" 2>"$T/err"
         if [ "$(sed -n 3p "$T/json" | grep -o '"start":[0-9]*,"end":[0-9]*,"spun":"a pear"')" = '"start":39,"end":45,"spun":"a pear"' ] &&
