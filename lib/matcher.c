@@ -752,6 +752,8 @@ struct unspin_matcher {
     size_t caprow0, caprow1;
     unsigned char *dir;
     size_t capdir;
+    uint32_t *jmap, *imap, *qpos; /* source / query words that can match, a query word's place in imap */
+    size_t capjmap, capimap, capqpos;
     uint32_t *ai, *aj;        /* aligned pairs */
     uint8_t *asyn;
     size_t capai, capaj, capasyn;
@@ -842,6 +844,9 @@ void unspin_matcher_free(unspin_matcher *m)
     us_free(m->row0);
     us_free(m->row1);
     us_free(m->dir);
+    us_free(m->jmap);
+    us_free(m->imap);
+    us_free(m->qpos);
     us_free(m->ai);
     us_free(m->aj);
     us_free(m->asyn);
@@ -1060,8 +1065,8 @@ static int mt_ht_build(unspin_matcher *m, unspin_error *err)
     return UNSPIN_OK;
 }
 
-/* Weighted LCS of query words [qa, qb) and source words [sa, sb); appends the
- * aligned pairs. Returns the aligned weight. */
+/* Weighted LCS of the matchable query words imap[qa, qb) and source words
+ * jmap[sa, sb); appends the aligned pairs (as word numbers). */
 static int mt_align(unspin_matcher *m, size_t qa, size_t qb, size_t sa, size_t sb, size_t *nal,
                     unspin_error *err)
 {
@@ -1076,11 +1081,9 @@ static int mt_align(unspin_matcher *m, size_t qa, size_t qb, size_t sa, size_t s
     /* the matching pairs first: dir = 1 identical, 2 synonym, 0 none */
     memset(m->dir, 0, cells);
     for (size_t j = 0; j < k; j++) {
-        size_t s = mt_ht_slot(m, m->s.key[sa + j]);
-        if (!m->ht_key[s])
-            continue;
+        size_t s = mt_ht_slot(m, m->s.key[m->jmap[sa + j]]);
         for (uint32_t e = m->ht_head[s]; e != MT_NONE; e = m->ent_next[e]) {
-            size_t i = m->ent_i[e];
+            size_t i = m->qpos[m->ent_i[e]];
             if (i < qa || i >= qb)
                 continue;
             unsigned char code = m->ent_syn[e] ? 2 : 1, *d = &m->dir[(i - qa) * k + j];
@@ -1105,7 +1108,7 @@ static int mt_align(unspin_matcher *m, size_t qa, size_t qb, size_t sa, size_t s
             }
             unsigned char code = d[j];
             if (code) {
-                float g = code == 1 ? m->qw[qa + i] : m->qw[qa + i] * synw;
+                float w = m->qw[m->imap[qa + i]], g = code == 1 ? w : w * synw;
                 if (prev[j] + g > best) {
                     best = prev[j] + g;
                     dir = code == 1 ? 2 : 3;
@@ -1127,8 +1130,8 @@ static int mt_align(unspin_matcher *m, size_t qa, size_t qb, size_t sa, size_t s
                 us_grow((void **)&m->aj, &m->capaj, *nal + 1, sizeof *m->aj) ||
                 us_grow((void **)&m->asyn, &m->capasyn, *nal + 1, sizeof *m->asyn))
                 return us_error(err, UNSPIN_E_NOMEM, "match: out of memory (alignment)");
-            m->ai[*nal] = (uint32_t)(qa + i - 1);
-            m->aj[*nal] = (uint32_t)(sa + j - 1);
+            m->ai[*nal] = m->imap[qa + i - 1];
+            m->aj[*nal] = m->jmap[sa + j - 1];
             m->asyn[*nal] = dir == 3;
             (*nal)++;
             i--;
@@ -1187,8 +1190,30 @@ static int mt_verify(unspin_matcher *m, uint32_t doc, unspin_match_hit *h, unspi
     }
     for (size_t i = 0; i < m->q.n; i++)
         qtotal += m->qw[i];
+    /* only words that can match take part in the alignment: source words
+     * whose key is in the query table, query words that one of them matches */
+    if (us_grow((void **)&m->jmap, &m->capjmap, s->n + 1, sizeof *m->jmap) ||
+        us_grow((void **)&m->imap, &m->capimap, m->q.n + 1, sizeof *m->imap) ||
+        us_grow((void **)&m->qpos, &m->capqpos, m->q.n + 1, sizeof *m->qpos))
+        return us_error(err, UNSPIN_E_NOMEM, "match: out of memory (alignment)");
+    for (size_t i = 0; i < m->q.n; i++)
+        m->qpos[i] = MT_NONE;
+    size_t ns = 0, nq = 0;
+    for (size_t j = 0; j < s->n; j++) {
+        size_t slot = mt_ht_slot(m, s->key[j]);
+        if (!m->ht_key[slot])
+            continue;
+        m->jmap[ns++] = (uint32_t)j;
+        for (uint32_t e = m->ht_head[slot]; e != MT_NONE; e = m->ent_next[e])
+            m->qpos[m->ent_i[e]] = 0;
+    }
+    for (size_t i = 0; i < m->q.n; i++)
+        if (m->qpos[i] == 0) {
+            m->qpos[i] = (uint32_t)nq;
+            m->imap[nq++] = (uint32_t)i;
+        }
     /* align in bands of at most MT_MAX_CELLS cells (diagonal blocks) */
-    size_t nal = 0, nq = m->q.n, ns = s->n;
+    size_t nal = 0;
     size_t bands = 1;
     while ((nq / bands + 1) * (ns / bands + 1) > MT_MAX_CELLS)
         bands *= 2;
