@@ -368,3 +368,37 @@ TEST(match_random_texts)
     unspin_matcher_free(m);
     unspin_match_index_free(ix);
 }
+
+TEST(match_long_documents_banded)
+{
+    /* more than 4096 matchable words on each side: aligned in diagonal bands */
+    size_t nw = 5000, cap = nw * 8 + 16, n = 0;
+    char *doc = malloc(cap);
+    CHECK(doc != NULL);
+    if (!doc)
+        return;
+    for (size_t i = 0; i < nw; i++)
+        n += (size_t)snprintf(doc + n, cap - n, "w%zu ", i);
+    unspin_match_index *ix = NULL;
+    unspin_matcher *m = NULL;
+    unspin_error err;
+    CHECK_EQ_INT(unspin_match_index_create(&ix, &err), UNSPIN_OK);
+    CHECK_EQ_INT(unspin_match_index_add(ix, "long", doc, n, &err), UNSPIN_OK);
+    CHECK_EQ_INT(unspin_match_index_add(ix, "short", "w1 w2 w3", 8, &err), UNSPIN_OK);
+    CHECK_EQ_INT(unspin_match_index_finish(ix, &err), UNSPIN_OK);
+    CHECK_EQ_INT(unspin_matcher_create(ix, NULL, NULL, &m, &err), UNSPIN_OK);
+    if (m) {
+        const unspin_match_result *r = mt_run(m, doc);
+        CHECK(r && r->nhits >= 1 && r->nwords == nw);
+        if (r && r->nhits) {
+            CHECK_STR(r->hits[0].name, "long");
+            CHECK_EQ_INT(r->hits[0].matched, nw);
+            CHECK_NEAR(r->hits[0].score, 1.0, 1e-6);
+            CHECK(r->hits[0].nspans >= 1);
+            CHECK_EQ_INT(r->hits[0].spans[0].query_start, 0);
+        }
+    }
+    unspin_matcher_free(m);
+    unspin_match_index_free(ix);
+    free(doc);
+}
