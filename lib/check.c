@@ -38,7 +38,7 @@
 #define CK_WPART ((3u * UNSPIN_CHECK_NWORDFEATURES + 1u) * 8u)
 #define CK_BODY (2u * CK_PART + CK_WPART)
 
-#define CK_MAX_CANDS 8      /* lexicon candidates scored per word */
+#define CK_MAX_CANDS 12      /* lexicon candidates scored per word */
 #define CK_DELTA_CLIP 5.0   /* log10 gains above this count as this */
 #define CK_SPAN_MIN 1.0     /* a word is reported when a candidate is 10x more probable */
 #define CK_RARE_GAP 1.5     /* "rare synonym": a candidate 30x more frequent */
@@ -50,7 +50,7 @@
 #define CK_LEFT_MARGIN 1.5f /* candidates this much (log10) below the word on the left are not scored further */
 #define CK_SKIP_FIT 2.0     /* words with a two-sided gain above this are not looked up */
 #define CK_LOW_FIT 0.5      /* two-sided context gain of an out-of-place word */
-#define CK_CHANGE_COST 1.0  /* log10 cost of a change in the greedy restoration */
+#define CK_CHANGE_COST 0.5  /* log10 cost of a change in the greedy restoration */
 #define CK_LOW_PMI 0.3      /* a context that barely helps: an unusual collocation */
 
 /* ------------------------------------------------------------- weights */
