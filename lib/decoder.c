@@ -34,6 +34,7 @@
 
 #define MAX_SPAN 4          /* observed words a candidate may replace */
 #define MAX_CAND_WORDS 8    /* LM words of a candidate */
+#define LM_EXTRA 4          /* candidates let in by the LM beyond the channel's best */
 #define MAX_OPTS 72         /* options of a position: keep + at most 64 candidates (+ margin) */
 #define MAX_SENT 256        /* positions per searched sentence (longer ones are cut) */
 #define PRUNE_MARGIN 30.0   /* hypotheses this far (nats) below the best are dropped */
@@ -658,9 +659,23 @@ static int reverse_rank(unspin_restorer *r, const char *w, size_t wn, const char
     return UNSPIN_OK;
 }
 
+static double score_words(const unspin_restorer *r, unspin_lm_state *st, const unspin_word *ids, uint32_t n);
+
+/* log10 LM probability of ids[0..n) after the observed context `st`,
+ * followed by the observed token at position `next` (or </s> at the end of
+ * the sentence): a cheap look at a candidate in its observed context. */
+static double quick_lm(const unspin_restorer *r, const unspin_lm_state *st, const unspin_word *ids, uint32_t n,
+                       uint32_t next, uint32_t sent_end)
+{
+    unspin_lm_state s2 = *st;
+    double lp = score_words(r, &s2, ids, n);
+    unspin_word nx = next < sent_end ? r->tok[r->ptok[next]].id : r->eos;
+    return lp + unspin_lm_score(r->lm, &s2, nx, &s2);
+}
+
 /* Options of word position p (keep first). */
-static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, cand_tmp **tmp, size_t *captmp,
-                          unspin_error *err)
+static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, const unspin_lm_state *obs_st,
+                          cand_tmp **tmp, size_t *captmp, unspin_error *err)
 {
     const dtok *t0 = &r->tok[r->ptok[p]];
     r->opt_first[p] = (uint32_t)r->nopt;
@@ -839,15 +854,31 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, can
         }
     }
     qsort(*tmp, mc, sizeof(cand_tmp), cmp_cand);
-    if (m > r->opts.max_cands)
-        m = r->opts.max_cands;
+    /* the channel's best max_cands, plus up to LM_EXTRA of the others that
+     * fit best between the observed neighbours (channel + LM): the
+     * lexicon's ranking is not the spinner's thesaurus, and an original it
+     * ranks low is often the one the context asks for */
+    size_t extra = 0;
+    if (m > r->opts.max_cands) {
+        size_t rest = m - r->opts.max_cands;
+        cand_tmp *others = *tmp + r->opts.max_cands;
+        for (size_t i = 0; i < rest; i++)
+            others[i].chan += r->w[CH_F_LM] *
+                              (float)quick_lm(r, obs_st, others[i].ids, others[i].nw, p + others[i].c->span, sent_end);
+        qsort(others, rest, sizeof(cand_tmp), cmp_cand); /* by channel + LM now */
+        extra = rest < LM_EXTRA ? rest : LM_EXTRA;
+        for (size_t i = 0; i < extra; i++) /* back to the channel score alone */
+            others[i].chan = dot(r->w, others[i].f);
+        m = r->opts.max_cands + extra;
+    }
     float keep_chan = r->opt[r->nopt - 1].chan, floor_chan = keep_chan - r->w[CH_F_LM] * MAX_LM_GAIN;
-    while (m > 0 && (*tmp)[m - 1].chan < floor_chan)
-        m--;
     for (size_t i = 0; i < m; i++) {
         const cand_tmp *ct = &(*tmp)[i];
+        if (i < m - extra && ct->chan < floor_chan)
+            continue;
         US_TRY(add_option(r, p, ct->c->span, ct->c->text, ct->c->text_length, ct->ids, ct->nw, 0, ct->f, err));
     }
+    m = r->nopt - r->opt_first[p] - 1;
     r->opt_n[p] = (uint32_t)(1 + m);
     return UNSPIN_OK;
 }
@@ -862,13 +893,16 @@ static int build_lattice(unspin_restorer *r, unspin_error *err)
     cand_tmp *tmp = NULL;
     int rc = UNSPIN_OK;
     uint32_t sent_end = 0;
+    unspin_lm_state obs_st = r->begin_state; /* the observed words' context */
     for (uint32_t p = 0; p < r->npos && rc == UNSPIN_OK; p++) {
         if (p >= sent_end) { /* find the end of the sentence (next SENT_START) */
             sent_end = p + 1;
             while (sent_end < r->npos && !(r->tok[r->ptok[sent_end]].flags & UNSPIN_TOKEN_SENT_START))
                 sent_end++;
+            obs_st = r->begin_state;
         }
-        rc = build_position(r, p, sent_end, &tmp, &cap2, err);
+        rc = build_position(r, p, sent_end, &obs_st, &tmp, &cap2, err);
+        unspin_lm_score(r->lm, &obs_st, r->tok[r->ptok[p]].id, &obs_st);
     }
     us_free(tmp);
     return rc;
