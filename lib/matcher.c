@@ -276,7 +276,11 @@ static int mt_scan(unspin_tokenizer *tk, const char *text, size_t len, bool want
                 r->norm_len = (uint32_t)t->norm_length;
                 r->content = content;
                 r->brk = brk;
-                r->lookup = t->kind == UNSPIN_TOKEN_WORD && t->casing == UNSPIN_CASE_LOWER &&
+                /* lower-case words, and capitalised ones at a sentence start
+                 * (names elsewhere are kept by spinners) */
+                r->lookup = t->kind == UNSPIN_TOKEN_WORD &&
+                            (t->casing == UNSPIN_CASE_LOWER ||
+                             (t->casing == UNSPIN_CASE_TITLE && (t->flags & UNSPIN_TOKEN_SENT_START))) &&
                             !(t->flags & UNSPIN_TOKEN_QUOTED) && t->norm_length < MT_STEM_MAX;
                 memcpy(w->pool + w->npool, t->norm, t->norm_length);
                 w->npool += t->norm_length;
