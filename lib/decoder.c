@@ -9,7 +9,9 @@
  *     plus the lexicon's candidates for each spun-side span of 1-4 word tokens
  *     starting there (spans stop at punctuation and protected words). Each
  *     option gets the channel model's features (decoder_internal.h) and a
- *     channel score w . f; only the best max_cands candidates are kept.
+ *     channel score w . f; the best max_cands candidates are kept, plus a few
+ *     that the LM likes best between the observed neighbours. A lone digit
+ *     may stand for its number word.
  *  3. Search: per sentence, a beam search over (boundary, LM state) with
  *     recombination of equal states finds the best reading; the score of a
  *     path is the sum of its options' channel scores plus w_lm * log10 P_LM.
@@ -19,9 +21,9 @@
  *     the posterior of each option. A change is made only when the best
  *     path's option has posterior >= threshold.
  *  5. Document consistency: pairs (observed -> original) restored with high
- *     confidence are remembered in the restorer; when a paragraph adds new
- *     pairs it is decoded again with the consistency features switched on,
- *     and later paragraphs use them from the start.
+ *     confidence, and words kept, are remembered in the restorer; when a
+ *     paragraph adds new pairs it is decoded again with the consistency
+ *     features switched on, and later paragraphs use them from the start.
  *  6. Output: the input with only the changed spans replaced, the case
  *     pattern of the observed span carried over and "a"/"an" agreement fixed.
  */
