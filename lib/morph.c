@@ -1031,6 +1031,8 @@ static int exc_line(builder *b, const char *path, size_t lineno, char *line, siz
                 tags[0] = pos == MORPH_ADJ ? (sup ? MORPH_JJS : MORPH_JJR) : (sup ? MORPH_RBS : MORPH_RBR);
             } else if ((fl == 3 && memcmp(form, "are", 3) == 0) || (fl == 2 && memcmp(form, "am", 2) == 0)) {
                 tags[0] = MORPH_BASE;
+            } else if (fl == 3 && memcmp(form, "was", 3) == 0) {
+                tags[0] = MORPH_VBD; /* not a 3rd-person -s form; added below with "were" */
             } else if (ends_with(form, fl, "ing")) {
                 tags[0] = MORPH_VBG;
             } else if (ends_with(form, fl, "s")) {
