@@ -46,6 +46,7 @@
 #define CK_STRONG 2.0      /* a strong gain: the candidate is 100 times more probable */
 #define CK_WORD_PRIOR 0.17  /* share of replaced words in the word model's training data */
 #define CK_MIX_RATE 0.2     /* share of replaced words assumed by feature 26 */
+#define CK_CHUNK 20         /* content words per chunk of a long paragraph */
 #define CK_NAME_UNI (-5.5)  /* sentence-initial capitalised words rarer than this are names */
 #define CK_LEFT_MARGIN 1.5f /* candidates this much (log10) below the word on the left are not scored further */
 #define CK_SKIP_FIT 2.0     /* words with a two-sided gain above this are not looked up */
@@ -527,6 +528,53 @@ static void ck_features(const ck_sums *s, double *f)
     f[28] = s->article / n;
 }
 
+static void ck_topz(ck_sums *s, double z);
+static void ck_top(double *top, double g);
+
+/* Add the sums of b to a. */
+static void ck_merge(ck_sums *a, const ck_sums *b)
+{
+    ck_sums m = *a;
+    m.content += b->content;
+    m.gain += b->gain;
+    m.maxgain = a->maxgain > b->maxgain ? a->maxgain : b->maxgain;
+    m.ngain += b->ngain;
+    m.uni += b->uni;
+    m.raresyn += b->raresyn;
+    m.backoff += b->backoff;
+    m.cos += b->cos;
+    m.ncos += b->ncos;
+    m.lp += b->lp;
+    m.nlp += b->nlp;
+    m.rare += b->rare;
+    m.pmi += b->pmi;
+    m.npmi += b->npmi;
+    m.lowpmi += b->lowpmi;
+    m.strong += b->strong;
+    m.nstrong += b->nstrong;
+    m.jr += b->jr;
+    m.jo += b->jo;
+    m.restored += b->restored;
+    m.fit += b->fit;
+    m.nfit += b->nfit;
+    m.lowfit += b->lowfit;
+    m.ngainn += b->ngainn;
+    m.maxgainn = a->maxgainn > b->maxgainn ? a->maxgainn : b->maxgainn;
+    m.sgainn += b->sgainn;
+    m.wz += b->wz;
+    m.nwz += b->nwz;
+    m.wpos += b->wpos;
+    m.llr += b->llr;
+    m.article += b->article;
+    for (int i = 0; i < 3; i++) {
+        ck_top(m.top, b->top[i]);
+        ck_top(m.worst, b->worst[i]);
+    }
+    for (int i = 0; i < b->ntopz; i++)
+        ck_topz(&m, b->topz[i]);
+    *a = m;
+}
+
 static void ck_topz(ck_sums *s, double z)
 {
     if (s->ntopz < 3) {
@@ -723,11 +771,39 @@ static int ck_units(unspin_checker *c, const unspin_token *toks, size_t nt, size
             a = b + 1;
         }
     }
-    for (size_t i = 0; i < n; i++)
+    size_t words = 0, quoted = 0;
+    for (size_t i = 0; i < n; i++) {
         c->uids[i] = c->units[i].kind == UNSPIN_TOKEN_SPACE ? UNSPIN_WORD_UNK
                                                              : unspin_lm_word(c->lm, c->units[i].norm, c->units[i].norm_length);
+        if (c->units[i].kind == UNSPIN_TOKEN_WORD) {
+            words++;
+            quoted += (c->units[i].flags & UNSPIN_TOKEN_QUOTED) != 0;
+        }
+    }
+    /* quoted words are not scored (quotations are not the writer's words), unless
+     * most of the paragraph is "quoted": a stray quotation mark, or a text that is
+     * one long quotation */
+    if (quoted * 2 > words)
+        for (size_t i = 0; i < n; i++)
+            c->units[i].flags &= ~UNSPIN_TOKEN_QUOTED;
     *nunits = n;
     return UNSPIN_OK;
+}
+
+/* End a chunk of a paragraph: add its log-odds, weighted by its content
+ * words, to *pz and *pw, and its sums to *all. */
+static void ck_close_chunk(const unspin_checker *c, ck_sums *s, ck_sums *all, double *pz, double *pw)
+{
+    if (s->content > 0) {
+        double f[UNSPIN_CHECK_NFEATURES];
+        ck_features(s, f);
+        double p = us_check_part_p(&c->m.part[us_check_part_of(s->content)], f);
+        p = p < 1e-12 ? 1e-12 : p > 1 - 1e-12 ? 1 - 1e-12 : p;
+        *pz += s->content * log(p / (1 - p));
+        *pw += s->content;
+    }
+    ck_merge(all, s);
+    memset(s, 0, sizeof *s);
 }
 
 int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, const unspin_check_result **out,
@@ -745,8 +821,10 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
     US_TRY(ck_units(c, raw, nraw, &nt, err));
     toks = c->units;
     c->nspans = c->npool = 0;
-    ck_sums s;
+    ck_sums s, all; /* the current chunk, the finished chunks */
     memset(&s, 0, sizeof s);
+    memset(&all, 0, sizeof all);
+    double pz = 0, pw = 0;
     size_t nwords = 0, nscored = 0;
     c->ntopic = 0;
     if (c->dim > 0)
@@ -769,7 +847,13 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
         if ((t->flags & UNSPIN_TOKEN_SENT_START) && i > 0) {
             st = rst = c->begin;
             prev_word = 0;
+            /* long paragraphs are scored in chunks of about CK_CHUNK content
+             * words (whole sentences), the lengths the model was fitted on */
+            if (s.content >= CK_CHUNK)
+                ck_close_chunk(c, &s, &all, &pz, &pw);
         }
+        if (s.content >= 2 * CK_CHUNK)
+            ck_close_chunk(c, &s, &all, &pz, &pw);
         int same = unspin_lm_state_equal(&st, &rst);
         unspin_word id = c->uids[i];
         /* a capitalised word at a sentence start counts unless it looks like a
@@ -1021,17 +1105,19 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
     for (size_t k = 0; k < c->nspans; k++)
         c->spans[k].suggestion = c->pool + (uintptr_t)c->spans[k].suggestion;
     c->paragraphs++;
+    int chunks = pw > 0;
+    ck_close_chunk(c, &s, &all, &pz, &pw);
     unspin_check_result *r = &c->res;
     memset(r, 0, sizeof *r);
-    ck_features(&s, r->features);
-    r->p_spun = us_check_part_p(&c->m.part[us_check_part_of(s.content)], r->features);
-    if (s.content > 0) {
-        double p = r->p_spun < 1e-12 ? 1e-12 : r->p_spun > 1 - 1e-12 ? 1 - 1e-12 : r->p_spun;
-        c->doc_z += s.content * log(p / (1 - p));
-        c->doc_weight += s.content;
-    }
+    ck_features(&all, r->features);
+    if (!chunks) /* one chunk: the model on the paragraph's features */
+        r->p_spun = us_check_part_p(&c->m.part[us_check_part_of(all.content)], r->features);
+    else
+        r->p_spun = 1.0 / (1.0 + exp(-pz / pw));
+    c->doc_z += pz;
+    c->doc_weight += pw;
     r->nwords = nwords;
-    r->ncontent = (size_t)s.content;
+    r->ncontent = (size_t)all.content;
     r->spans = c->spans;
     r->nspans = c->nspans;
     r->words = c->words;

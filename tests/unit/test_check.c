@@ -107,9 +107,11 @@ TEST(check_document_and_reset)
     unspin_checker_reset(f.ck);
     unspin_check_document(f.ck, &np);
     CHECK_EQ_INT(np, 0);
-    /* quoted words are not scored */
-    const unspin_check_result *r = ck_run(&f, "\"He mentioned that it rained.\"");
-    CHECK(r && r->nspans == 0 && r->ncontent == 0);
+    /* quoted words are not scored, unless most of the paragraph is quoted */
+    const unspin_check_result *r = ck_run(&f, "He said \"mentioned\" that it rained.");
+    CHECK(r && r->nspans == 0 && r->ncontent == 2);
+    r = ck_run(&f, "\"He mentioned that it rained.\"");
+    CHECK(r && r->nspans == 1 && r->ncontent == 2);
     ck_close(&f);
 }
 
