@@ -41,6 +41,7 @@ static const char help[] =
 typedef struct {
     unspin_checker *ck;
     bool json, spans, quiet, features;
+    bool mid_line; /* the previous piece did not end its line */
     unsigned long line;
 } ck_ctx;
 
@@ -66,8 +67,9 @@ static int on_line(void *vctx, const char *line, size_t len, bool eol)
     ck_ctx *c = vctx;
     const unspin_check_result *r;
     unspin_error err;
-    c->line++;
-    (void)eol;
+    if (!c->mid_line)
+        c->line++; /* the pieces of a line over 1 MiB share its number */
+    c->mid_line = !eol;
     if (unspin_check_paragraph(c->ck, line, len, &r, &err) != UNSPIN_OK)
         return cli_lib_error(&err, false);
     if (c->quiet)
