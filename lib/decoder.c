@@ -434,8 +434,15 @@ static void mark_protected(unspin_restorer *r)
             t->prot = 1;
             continue;
         }
-        if (t->casing == UNSPIN_CASE_MIXED || (t->casing == UNSPIN_CASE_UPPER && t->len > 1)) {
-            t->prot = 1; /* acronyms, iPhone, McDonald */
+        if (t->casing == UNSPIN_CASE_MIXED) {
+            t->prot = 1; /* iPhone, McDonald */
+            continue;
+        }
+        if (t->casing == UNSPIN_CASE_UPPER) {
+            /* acronyms (short, or rare in lower case: NATO, UN, BBC) stay;
+             * a common word in capitals ("NAVY" in a headline) may change */
+            if (t->len <= 3 || name_like(t, -5.0f))
+                t->prot = 1;
             continue;
         }
         if (t->casing != UNSPIN_CASE_TITLE)

@@ -115,6 +115,8 @@ TEST(restore_keeps_layout_case_and_articles)
     if (fixture_open(&f, 0.5) == 0) {
         /* every byte outside the span is kept: spacing, invalid UTF-8, line ends */
         CHECK_STR(restore(&f, "  He   mentioned that it rained .\xff ", NULL), "  He   said that it rained .\xff ");
+        /* the case pattern is carried over; short capitals are acronyms */
+        CHECK_STR(restore(&f, "HE MENTIONED THAT IT RAINED.", NULL), "HE SAID THAT IT RAINED.");
         /* "a" becomes "an" before a vowel */
         CHECK_STR(restore(&f, "He ate a pear.", NULL), "He ate an apple.");
         /* quoted words are never changed */
