@@ -41,3 +41,23 @@ if "$UNSPIN" lm import tests/data/restore.arpa -o "$T/c.uslm" >/dev/null 2>&1 &&
     # quiet: no output, only the status; stdin without a final newline
     expect check_quiet 0 -- sh -c "printf 'He mentioned that it rained.' | $C --quiet --threshold 0 | wc -c | grep -qx 0"
 fi
+
+# spinsim (data/tools/spinsim.c), when built: the fixture thesaurus, every eligible word replaced
+if [ -x build/tools/spinsim ]; then
+    printf 'He said that it rained.\n"He said" it, two days ago.\nThe apple\n' >"$T/clean.txt"
+    build/tools/spinsim --mythes tests/data/restore-thes.dat --rate 1 --seed 3 --pairs "$T/pairs.txt" \
+        --log "$T/log.txt" <"$T/clean.txt" >"$T/spun.txt" 2>"$T/spin.err"
+    if [ $? -eq 0 ] && cmp -s "$T/pairs.txt" "$T/clean.txt" && [ "$(wc -l <"$T/spun.txt")" -eq 3 ] &&
+       grep -Eq '^He (mentioned|stated|announced) that it rained\.$' "$T/spun.txt" &&
+       grep -Eq '^"He said" it, 2 days ago\.$' "$T/spun.txt" && grep -q '^The pear$' "$T/spun.txt" &&
+       grep -q '^1	said	' "$T/log.txt" && grep -q '^spinsim: 3 lines' "$T/spin.err"; then
+        ok spinsim_fixture
+    else
+        fail spinsim_fixture "$(cat "$T/spun.txt" "$T/spin.err")"
+    fi
+    # the same seed gives the same output
+    build/tools/spinsim --mythes tests/data/restore-thes.dat --rate 0.5 --seed 9 <"$T/clean.txt" >"$T/a.txt" 2>/dev/null
+    build/tools/spinsim --mythes tests/data/restore-thes.dat --rate 0.5 --seed 9 <"$T/clean.txt" >"$T/b.txt" 2>/dev/null
+    if cmp -s "$T/a.txt" "$T/b.txt"; then ok spinsim_deterministic; else fail spinsim_deterministic "outputs differ"; fi
+    expect spinsim_no_thesaurus 2 -- build/tools/spinsim --rate 0.5
+fi
