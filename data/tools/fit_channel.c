@@ -474,45 +474,45 @@ static void collect(unspin_restorer *r, const sline *lines, size_t n, int docume
  * phrases): the first grid value whose changes reach the target precision. */
 static void thresholds(const exset *s, const float *w, double target, size_t nvalid_spun, double thr[2])
 {
-/* thresholds on the held-out fifth, one for one-word changes and one
- * for changes of phrases (more words on either side) */
-static const double grid[] = {0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.99};
-thr[0] = thr[1] = 0.99;
-int chosen[2] = {0, 0};
-double p[128];
-fprintf(stderr, "fit_channel: held out: threshold | words: precision changes | phrases: precision changes | "
-                "all: recall(of spun) false-changes(of keep examples)\n");
-for (size_t g = 0; g < US_ARRAY_LEN(grid); g++) {
-    size_t changes[2] = {0, 0}, correct[2] = {0, 0}, keeps = 0, false_changes = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        const example *x = &s->ex[i];
-        if (!x->valid || x->nopt > 128)
-            continue;
-        posterior(s, x, w, p);
-        uint32_t best = 0;
-        for (uint32_t k = 1; k < x->nopt; k++)
-            if (p[k] > p[best]) best = k;
-        keeps += x->label == 0;
-        if (best == 0 || p[best] < grid[g])
-            continue;
-        const float *f = s->feats + x->feat + (size_t)best * CH_NF;
-        int cls = f[CH_F_SPAN] != 0 || f[CH_F_NWDIFF] != 0;
-        changes[cls]++;
-        correct[cls] += (int32_t)best == x->label;
-        false_changes += x->label == 0;
-    }
-    double prec[2];
-    for (int k = 0; k < 2; k++) {
-        prec[k] = changes[k] ? (double)correct[k] / (double)changes[k] : 1.0;
-        if (!chosen[k] && prec[k] >= target) {
-            thr[k] = grid[g];
-            chosen[k] = 1;
+    /* thresholds on the held-out fifth, one for one-word changes and one
+     * for changes of phrases (more words on either side) */
+    static const double grid[] = {0.3, 0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.99};
+    thr[0] = thr[1] = 0.99;
+    int chosen[2] = {0, 0};
+    double p[128];
+    fprintf(stderr, "fit_channel: held out: threshold | words: precision changes | phrases: precision changes | "
+                    "all: recall(of spun) false-changes(of keep examples)\n");
+    for (size_t g = 0; g < US_ARRAY_LEN(grid); g++) {
+        size_t changes[2] = {0, 0}, correct[2] = {0, 0}, keeps = 0, false_changes = 0;
+        for (size_t i = 0; i < s->n; i++) {
+            const example *x = &s->ex[i];
+            if (!x->valid || x->nopt > 128)
+                continue;
+            posterior(s, x, w, p);
+            uint32_t best = 0;
+            for (uint32_t k = 1; k < x->nopt; k++)
+                if (p[k] > p[best]) best = k;
+            keeps += x->label == 0;
+            if (best == 0 || p[best] < grid[g])
+                continue;
+            const float *f = s->feats + x->feat + (size_t)best * CH_NF;
+            int cls = f[CH_F_SPAN] != 0 || f[CH_F_NWDIFF] != 0;
+            changes[cls]++;
+            correct[cls] += (int32_t)best == x->label;
+            false_changes += x->label == 0;
         }
+        double prec[2];
+        for (int k = 0; k < 2; k++) {
+            prec[k] = changes[k] ? (double)correct[k] / (double)changes[k] : 1.0;
+            if (!chosen[k] && prec[k] >= target) {
+                thr[k] = grid[g];
+                chosen[k] = 1;
+            }
+        }
+        fprintf(stderr, "  %.2f | %.3f %5zu | %.3f %5zu | %.3f %.4f\n", grid[g], prec[0], changes[0], prec[1], changes[1],
+                nvalid_spun ? (double)(correct[0] + correct[1]) / (double)nvalid_spun : 0.0,
+                keeps ? (double)false_changes / (double)keeps : 0.0);
     }
-    fprintf(stderr, "  %.2f | %.3f %5zu | %.3f %5zu | %.3f %.4f\n", grid[g], prec[0], changes[0], prec[1], changes[1],
-            nvalid_spun ? (double)(correct[0] + correct[1]) / (double)nvalid_spun : 0.0,
-            keeps ? (double)false_changes / (double)keeps : 0.0);
-}
     fprintf(stderr, "fit_channel: threshold %.2f, phrases %.2f (first reaching precision %.2f on held-out spinning)\n",
             thr[0], thr[1], target);
 }
