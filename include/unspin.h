@@ -765,7 +765,7 @@ int unspin_match_index_document(const unspin_match_index *ix, size_t doc, const 
 
 typedef struct unspin_match_opts {
     size_t top;            /* best hits returned per query (default 5) */
-    double min_score;      /* leave out hits scoring below this (default 0.4) */
+    double min_score;      /* leave out hits scoring below this (default 0.5) */
     size_t candidates;     /* documents retrieved and verified by alignment (default 50) */
     double synonym_weight; /* value of a match through the lexicon, relative to an
                               identical word (default 0.8) */

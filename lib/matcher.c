@@ -774,7 +774,7 @@ void unspin_match_opts_default(unspin_match_opts *opts)
     if (!opts)
         return;
     opts->top = 5;
-    opts->min_score = 0.4;
+    opts->min_score = 0.5;
     opts->candidates = 50;
     opts->synonym_weight = 0.8;
 }

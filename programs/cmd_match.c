@@ -26,7 +26,7 @@ static const char help[] =
     "                       if it exists; without one only identical words match)\n"
     "  -N, --no-lexicon     do not use a lexicon\n"
     "  -k, --top K          best sources shown per query (default 5)\n"
-    "  -m, --min-score S    leave out sources scoring below S (default 0.4)\n"
+    "  -m, --min-score S    leave out sources scoring below S (default 0.5)\n"
     "  -c, --candidates N   documents verified by alignment per query (default 50)\n"
     "  -j, --json           one JSON object per query: {\"query\",\"words\",\"hits\":\n"
     "                       [{\"source\",\"doc\",\"score\",\"containment\",\n"
