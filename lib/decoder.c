@@ -42,8 +42,6 @@
 #define PRUNE_MARGIN 30.0   /* hypotheses this far (nats) below the best are dropped */
 #define DOC_SLOTS 16384     /* document-memory hash table size (power of two) */
 #define DOC_MAX 6000        /* entries kept per document */
-#define SKIP_LOGP (-2.2f)   /* the most frequent words (the, of, and, to, a, in...) are not looked up:
-                               spinners leave them, and they are a third of all words */
 #define UNI_CACHE 65536     /* unigram cache slots (power of two) */
 #define REV_SLOTS 8192      /* reverse-lookup cache slots (power of two); emptied when 3/4 full */
 #define REV_POOL (4u << 20) /* ... or when its strings pass 4 MB */
@@ -705,7 +703,7 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
         r->opt_n[p] = 2;
         return UNSPIN_OK;
     }
-    if (t0->prot || t0->kind != UNSPIN_TOKEN_WORD || t0->uni > SKIP_LOGP) {
+    if (t0->prot || t0->kind != UNSPIN_TOKEN_WORD || t0->uni > CH_SKIP_LOGP) {
         US_TRY(add_option(r, p, 1, r->pool + t0->norm_off, t0->norm_len, &keep_id, 1, 1, NULL, err));
         r->opt_n[p] = 1;
         return UNSPIN_OK;
@@ -778,7 +776,7 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
         if (nw == 0)
             continue;
         ct->nw = nw;
-        if (nw == 1 && cu > SKIP_LOGP)
+        if (nw == 1 && cu > CH_SKIP_LOGP)
             continue; /* the most frequent words are not spun, so they are no originals either */
         f[CH_F_LOGF_W] = ch_norm_logf(cu);
         f[CH_F_LOGF_DIFF] = ch_norm_logf(cu) - ch_norm_logf(obs_uni[k]);

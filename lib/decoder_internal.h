@@ -74,6 +74,10 @@ static inline float ch_norm_logf(float log10p)
 /* The number word of a lone digit token "1".."9", or NULL. */
 US_INTERNAL const char *ch_digit_word(const char *norm, size_t len);
 
+/* Unigram log10 above which a word is neither looked up nor proposed as an
+ * original (the, of, and, to, a, in...): spinners leave these words. */
+#define CH_SKIP_LOGP (-2.2f)
+
 /* Unigram log10 above which a word counts as a function word. */
 #define CH_FUNCTION_LOGP (-2.6f)
 
