@@ -135,7 +135,7 @@ install: all
 	install -m 644 unspin.pc $(DESTDIR)$(LIBDIR)/pkgconfig/unspin.pc
 	install -m 644 docs/unspin.1 $(DESTDIR)$(MANDIR)/man1/unspin.1
 	if [ -d models ]; then install -d $(DESTDIR)$(DATADIR) && \
-	    for f in models/*.uslm models/*.uslex; do [ -f "$$f" ] && install -m 644 "$$f" $(DESTDIR)$(DATADIR)/; done; true; fi
+	    for f in models/default.uslm models/default.uslex models/default.uschan models/default.uscheck; do [ -f "$$f" ] && install -m 644 "$$f" $(DESTDIR)$(DATADIR)/; done; true; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/unspin $(DESTDIR)$(LIBDIR)/libunspin.a $(DESTDIR)$(LIBDIR)/libunspin.so* \

@@ -64,4 +64,10 @@ if [ -x build/tools/fit_channel ] && stale "$M/default.uschan" "$M/default.uslm"
     step "fitting the channel model"
     build/tools/fit_channel -o "$M/default.uschan" --model "$M/default.uslm" --lexicon "$M/default.uslex" "$T/general.heldout.txt"
 fi
+# ---- check weights (fitted on simulated spinning of held-out text) ----
+if [ -x build/tools/fit_check ] && [ -x build/tools/spinsim ] && \
+   stale "$M/default.uscheck" "$M/default.uslm" "$M/default.uslex" build/tools/fit_check build/tools/spinsim; then
+    step "fitting the check weights"
+    sh data/tools/fit_check.sh "$M" "$CACHE"
+fi
 ls -l "$M" >&2
