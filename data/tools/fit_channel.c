@@ -611,21 +611,24 @@ int main(int argc, char **argv)
 
     /* 1. spin the text, line by line (one line = one paragraph, 20 lines = one document) */
     sline *lines = NULL;
-    size_t nspun = 0, nlines = 0, nbytes = 0, nvalid_spun = 0;
-    for (int a = optind; a < argc && nbytes < (size_t)max_bytes; a++) {
+    size_t nspun = 0, nlines = 0, nvalid_spun = 0;
+    /* MAX_BYTES shared equally by the files (e.g. general and technical text) */
+    size_t per_file = (size_t)max_bytes / (size_t)(argc - optind);
+    for (int a = optind; a < argc; a++) {
         FILE *f = fopen(argv[a], "r");
         if (!f)
             die("cannot open ", argv[a]);
         char *line = NULL;
         size_t lcap = 0;
         ssize_t ll;
-        while ((ll = getline(&line, &lcap, f)) > 0 && nbytes < (size_t)max_bytes) {
+        size_t file_bytes = 0;
+        while ((ll = getline(&line, &lcap, f)) > 0 && file_bytes < per_file) {
+            file_bytes += (size_t)ll;
             size_t len = (size_t)ll;
             while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
                 len--;
             if (nlines % DOC_LINES == 0)
                 sp.doc.n = 0;
-            nbytes += len + 1;
             lines = xrealloc(lines, (nlines + 1) * sizeof *lines);
             sline *sl = &lines[nlines];
             sl->recs = NULL;
