@@ -23,8 +23,8 @@ stale() {
 }
 step() { echo "models: $*" >&2; }
 
-sh data/fetch.sh
-sh data/corpus.sh
+bash data/fetch.sh
+bash data/corpus.sh
 
 # ---- language models ----
 for dom in general technical; do
@@ -62,7 +62,7 @@ fi
 # ---- channel model ----
 if [ -x build/tools/fit_channel ] && stale "$M/default.uschan" "$M/default.uslm" "$M/default.uslex" build/tools/fit_channel; then
     step "fitting the channel model"
-    build/tools/fit_channel -o "$M/default.uschan" --model "$M/default.uslm" --lexicon "$M/default.uslex" "$T/general.heldout.txt"
+    build/tools/fit_channel -o "$M/default.uschan" --model "$M/default.uslm" --lexicon "$M/default.uslex" "$T/general.heldout.txt" "$T/technical.heldout.txt"
 fi
 # ---- check weights (fitted on simulated spinning of held-out text) ----
 if [ -x build/tools/fit_check ] && [ -x build/tools/spinsim ] && \
