@@ -90,8 +90,11 @@ fetch_deb() {
     sha=$(sha256sum "$tmp/$file" | cut -d' ' -f1)
     ver=$(dpkg-deb -f "$tmp/$file" Version)
     # cross-check with the (signed) index record, which apt already enforced
-    if apt-cache show "$name=$ver" 2>/dev/null | grep -q '^SHA256:'; then
-        apt-cache show "$name=$ver" 2>/dev/null | grep -qx "SHA256: $sha" \
+    # (captured first: with pipefail, `apt-cache | grep -q` fails when grep
+    # exits early and apt-cache gets SIGPIPE)
+    local record; record=$(apt-cache show "$name=$ver" 2>/dev/null || true)
+    if grep -q '^SHA256:' <<<"$record"; then
+        grep -qx "SHA256: $sha" <<<"$record" \
             || die "sha256 of $file does not match the apt index"
     fi
     rm -rf "$dest.new"
