@@ -26,8 +26,8 @@ static void usage(FILE *f)
             "\n"
             "Run 'unspin COMMAND --help' for the options of a command.\n"
             "\n"
-            "exit status: 0 success; 1 'check' found no spun text; 2 usage or input\n"
-            "error; 3 missing or corrupt model file; 4 other failure.\n"
+            "exit status: 0 success; 1 'check' found no spun text or 'match' no source;\n"
+            "2 usage or input error; 3 missing or corrupt model file; 4 other failure.\n"
             "options: --help, --version\n");
 }
 
