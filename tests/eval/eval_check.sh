@@ -16,6 +16,7 @@
 #     the paragraph AUC of the changed paragraphs against the clean ones and
 #     the reliability table (predicted probability bins against the observed
 #     share of spun paragraphs); and the speed in MB/s.
+# (c) Always: simulated tortured phrases (spun WordNet terms, see below).
 # Environment: UNSPIN (binary, default ./unspin), EVAL_OUT (default
 # build/eval/check), EVAL_PARAGRAPHS (default 1000), UNSPIN_CACHE.
 set -eu
@@ -92,5 +93,26 @@ for cfg in "uniform 0.2" "common 0.4"; do
     echo "  reliability (predicted bins vs observed share of spun paragraphs):"
     python3 "$PY" reliability "$OUT/sim-spun-$kind.json" "$OUT/sim-clean.json" | sed 's/^/    /'
 done
+# (c) simulated tortured phrases: WordNet's two- and three-word nouns and
+# adjectives (established terms) whose words the training text uses in lower
+# case 20 times or more, every fourth one (none of them is in the fit), spun
+# by spinsim at rate 0.8, against themselves
+WN=$D/wordnet-base/usr/share/wordnet
+if [ -f "$CACHE/text/technical.train.txt" ] && [ -f "$WN/index.noun" ]; then
+    cat "$CACHE/text/technical.train.txt" "$CACHE/text/general.train.txt" | tr -s ' \t' '\n\n' |
+        grep -x '[a-z]*' | LC_ALL=C sort | uniq -c | awk '$1 >= 20 { print $2 }' >"$OUT/words"
+    grep -h '^[a-z]*_[a-z]*\(_[a-z]*\)\? ' "$WN/index.noun" "$WN/index.adj" | awk '{ print $1 }' | tr _ ' ' |
+        awk 'NR == FNR { k[$1] = 1; next } { for (i = 1; i <= NF; i++) if (!($i in k)) next; print }' "$OUT/words" - |
+        LC_ALL=C sort -u | awk 'NR % 4 == 0' >"$OUT/terms"
+    build/tools/spinsim --mythes "$D/mythes-en-us/usr/share/mythes/th_en_US_v2.dat" \
+        --aiksaurus "$D/libaiksaurus-1.2-data/usr/share/aiksaurus" --wordnet "$WN" \
+        --rate 0.8 --seed 505 <"$OUT/terms" 2>/dev/null | paste - "$OUT/terms" | awk -F '\t' '$1 != $2' >"$OUT/terms.pairs"
+    cut -f 1 "$OUT/terms.pairs" >"$OUT/terms.spun"
+    cut -f 2 "$OUT/terms.pairs" >"$OUT/terms.orig"
+    check_json "$OUT/terms.spun" "$OUT/terms-spun.json"
+    check_json "$OUT/terms.orig" "$OUT/terms-orig.json"
+    printf 'simulated tortured phrases (spun WordNet terms, %s pairs), AUC: ' "$(wc -l <"$OUT/terms.pairs")"
+    python3 "$PY" auc "$OUT/terms-spun.json" "$OUT/terms-orig.json"
+fi
 awk -v b="$bytes" -v s="$start" -v e="$end" 'BEGIN { printf "wall time of the clean run: %.2f s for %d bytes (model loading included)\n", e - s, b }'
 if [ -x build/bench/bench_check ]; then build/bench/bench_check; fi
