@@ -127,12 +127,13 @@ eval: all
 # ---- install ----
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR) $(DESTDIR)$(MANDIR)/man1
-	install -m 755 unspin $(DESTDIR)$(BINDIR)/unspin
-	install -m 644 libunspin.a $(DESTDIR)$(LIBDIR)/libunspin.a
-	install -m 755 libunspin.so.$(SOVER) $(DESTDIR)$(LIBDIR)/libunspin.so.$(SOVER)
+	install -m 755 $(O)unspin $(DESTDIR)$(BINDIR)/unspin
+	install -m 644 $(O)libunspin.a $(DESTDIR)$(LIBDIR)/libunspin.a
+	install -m 755 $(O)libunspin.so.$(SOVER) $(DESTDIR)$(LIBDIR)/libunspin.so.$(SOVER)
 	ln -sf libunspin.so.$(SOVER) $(DESTDIR)$(LIBDIR)/libunspin.so
 	install -m 644 include/unspin.h $(DESTDIR)$(INCDIR)/unspin.h
-	install -m 644 unspin.pc $(DESTDIR)$(LIBDIR)/pkgconfig/unspin.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' unspin.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/unspin.pc
 	install -m 644 docs/unspin.1 $(DESTDIR)$(MANDIR)/man1/unspin.1
 	if [ -d models ]; then install -d $(DESTDIR)$(DATADIR) && \
 	    for f in models/default.uslm models/default.uslex models/default.uschan models/default.uscheck; do [ -f "$$f" ] && install -m 644 "$$f" $(DESTDIR)$(DATADIR)/; done; true; fi
