@@ -32,6 +32,12 @@
 extern "C" {
 #endif
 
+/* Everything declared here is exported from the shared library, which is
+ * otherwise built with hidden visibility. */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 #define UNSPIN_VERSION_MAJOR 0
 #define UNSPIN_VERSION_MINOR 1
 #define UNSPIN_VERSION_PATCH 0
@@ -615,6 +621,18 @@ int unspin_restore(unspin_restorer *r, const char *text, size_t len, unspin_rest
 /*! unspin_restore_result_free() : release a result (NULL is fine). */
 void unspin_restore_result_free(unspin_restore_result *res);
 
+/*! unspin_restore_observe() :
+ * First pass over a document: feed every paragraph here before restoring
+ * them with unspin_restore(). It records, for every one-word candidate of
+ * every word, its language-model gain over the observed word in context;
+ * unspin_restore() then adds the gains of a candidate at the other
+ * occurrences of the same word (a spinner applies one table to the whole
+ * document), when it was a candidate at two or more of them with a mean
+ * gain of at least 10x. unspin_restorer_reset() forgets them. Nothing is
+ * recorded when the restorer's `consistency` option is 0.
+ * @return UNSPIN_OK, UNSPIN_E_INVALID or UNSPIN_E_NOMEM. */
+int unspin_restore_observe(unspin_restorer *r, const char *text, size_t len, unspin_error *err);
+
 /* ---- check: how likely a text was spun (lib/check.c, docs/check.md) ----
  * Without the source text, a calibrated probability that a paragraph (and a
  * document) was spun, and the suspicious words. Cheap per-word features (no
@@ -823,6 +841,10 @@ typedef struct unspin_match_result {
  * @return UNSPIN_OK (possibly with no hits), UNSPIN_E_INVALID or UNSPIN_E_NOMEM. */
 int unspin_match_query(unspin_matcher *m, const char *text, size_t len, const unspin_match_result **out,
                        unspin_error *err);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }
