@@ -49,6 +49,11 @@
 #define RECORD_KEEP_P 0.5   /* ... and to remember a word as kept (counter-evidence) */
 #define CONS_CAP 2u         /* counts used by the consistency features are capped */
 #define CONS_OTHER_CAP 10u
+#define GAIN_SLOTS 65536    /* document evidence table size (power of two) */
+#define GAIN_MAX 49000      /* entries kept per document */
+#define GAIN_CLIP 3.0f      /* log10: one occurrence's LM gain counts at most this much */
+#define GAIN_MIN_MEAN 1.0f  /* log10: mean gain per occurrence needed for a document boost */
+#define GAIN_CAP 6.0f       /* log10: largest boost from the other occurrences */
 #define MAX_LM_GAIN 4.5f    /* log10: a candidate whose channel score is so far below keeping's
                                that even this LM gain could not make it win is dropped */
 
@@ -106,6 +111,12 @@ typedef struct revent {
     uint32_t list_off, count;  /* the candidates, NUL-separated, in revpool */
 } revent;
 
+typedef struct gainent {
+    uint32_t key_off, key_len; /* "s\tw" in r->gainpool */
+    uint32_t n;                /* occurrences of s where w was an option */
+    float sum;                 /* their LM gains over keeping s, each clipped to +-GAIN_CLIP */
+} gainent;
+
 typedef struct docent {
     uint32_t key_off, key_len; /* "s\tw" or "s\t" in r->docpool */
     uint32_t count;
@@ -157,6 +168,11 @@ struct unspin_restorer {
     docent *doc; size_t ndoc;
     size_t npairs; /* (observed -> original) pairs among the entries */
     char *docpool; size_t ndocpool, capdocpool;
+
+    /* document evidence (unspin_restore_observe()): LM gains of one-word
+     * candidates summed over the occurrences of the observed word */
+    gainent *gain; size_t ngain;
+    char *gainpool; size_t ngainpool, capgainpool;
 };
 
 /* ---------------------------------------------------------------------- */
@@ -268,12 +284,73 @@ static size_t doc_key(char *buf, size_t cap, const char *s, size_t sn, const cha
     return sn + 1 + wn;
 }
 
+static size_t gain_slot(const unspin_restorer *r, const char *k, size_t n)
+{
+    size_t i = (size_t)doc_hash(k, n) & (GAIN_SLOTS - 1);
+    for (;;) {
+        const gainent *e = &r->gain[i];
+        if (e->key_len == 0)
+            return i;
+        if (e->key_len == n && memcmp(r->gainpool + e->key_off, k, n) == 0)
+            return i;
+        i = (i + 1) & (GAIN_SLOTS - 1);
+    }
+}
+
+static void gain_add(unspin_restorer *r, const char *k, size_t n, float g)
+{
+    if (n == 0)
+        return;
+    size_t i = gain_slot(r, k, n);
+    gainent *e = &r->gain[i];
+    if (e->key_len == 0) {
+        if (r->ngain >= GAIN_MAX || grow(&r->gainpool, &r->capgainpool, r->ngainpool + n, 1, NULL) < 0)
+            return;
+        memcpy(r->gainpool + r->ngainpool, k, n);
+        e->key_off = (uint32_t)r->ngainpool;
+        e->key_len = (uint32_t)n;
+        r->ngainpool += n;
+        r->ngain++;
+    }
+    e->n++;
+    e->sum += g < -GAIN_CLIP ? -GAIN_CLIP : g > GAIN_CLIP ? GAIN_CLIP : g;
+}
+
+/* Document boost (log10) of the pair s -> w: the LM gains of w at the other
+ * occurrences of s, when w was an option at two or more of them and its
+ * mean gain is at least GAIN_MIN_MEAN (a spinner applies one table to the
+ * whole document, so the evidence of the occurrences adds up). */
+static float gain_boost(const unspin_restorer *r, const char *k, size_t n)
+{
+    if (r->ngain == 0 || n == 0)
+        return 0;
+    const gainent *e = &r->gain[gain_slot(r, k, n)];
+    if (e->key_len == 0 || e->n < 2)
+        return 0;
+    /* a spinner replaces every occurrence of the original: a candidate the
+     * document also uses as it is gets no boost */
+    const char *tab = memchr(k, '\t', n);
+    if (tab) {
+        const gainent *u = &r->gain[gain_slot(r, tab, n - (size_t)(tab - k))];
+        if (u->key_len != 0 && u->n > 0)
+            return 0;
+    }
+    float mean = e->sum / (float)e->n;
+    if (mean < GAIN_MIN_MEAN)
+        return 0;
+    float b = e->sum - mean; /* the others: n - 1 occurrences at the mean */
+    return b > GAIN_CAP ? GAIN_CAP : b;
+}
+
 void unspin_restorer_reset(unspin_restorer *r)
 {
     if (!r)
         return;
     memset(r->doc, 0, sizeof(docent) * DOC_SLOTS);
     r->ndoc = 0;
+    memset(r->gain, 0, sizeof(gainent) * GAIN_SLOTS);
+    r->ngain = 0;
+    r->ngainpool = 0;
     r->npairs = 0;
     r->ndocpool = 0;
 }
@@ -332,12 +409,13 @@ int unspin_restorer_create(const unspin_lm *lm, const unspin_lexicon *lex, const
     }
     r->vtmp = us_calloc((size_t)(r->dim > 0 ? r->dim : 1) * 3, sizeof(float));
     r->doc = us_calloc(DOC_SLOTS, sizeof(docent));
+    r->gain = us_calloc(GAIN_SLOTS, sizeof(gainent));
     r->rev = us_calloc(REV_SLOTS, sizeof(revent));
     r->unic = us_calloc(UNI_CACHE, sizeof(float));
     r->unic_id = us_malloc(UNI_CACHE * sizeof(unspin_word));
     if (r->unic_id)
         memset(r->unic_id, 0xff, UNI_CACHE * sizeof(unspin_word));
-    if (!r->vtmp || !r->doc || !r->rev || !r->unic || !r->unic_id) {
+    if (!r->vtmp || !r->doc || !r->gain || !r->rev || !r->unic || !r->unic_id) {
         unspin_restorer_free(r);
         return us_error(err, UNSPIN_E_NOMEM, "restore: out of memory");
     }
@@ -375,6 +453,8 @@ void unspin_restorer_free(unspin_restorer *r)
     us_free(r->llm);
     us_free(r->lchan);
     us_free(r->doc);
+    us_free(r->gain);
+    us_free(r->gainpool);
     us_free(r->docpool);
     us_free(r->rev);
     us_free(r->revpool);
@@ -530,6 +610,7 @@ static int build_topic(unspin_restorer *r, unspin_error *err)
 typedef struct cand_tmp {
     float f[CH_NF];
     float chan;
+    float boost;                /* document boost (nats, part of chan) */
     const unspin_candidate *c;
     unspin_word ids[MAX_CAND_WORDS];
     uint32_t nw;
@@ -797,7 +878,13 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
             f[CH_F_CONS] = logf(1.0f + (float)(cw < CONS_CAP ? cw : CONS_CAP));
             f[CH_F_CONS_OTHER] = logf(1.0f + (float)(co < CONS_OTHER_CAP ? co : CONS_OTHER_CAP));
         }
-        ct->chan = dot(r->w, f);
+        ct->boost = 0;
+        if (r->ngain && c->span == 1) {
+            char key[600];
+            size_t kl = doc_key(key, sizeof key, obs[0], obs_len[0], c->text, c->text_length);
+            ct->boost = r->w[CH_F_LM] * gain_boost(r, key, kl);
+        }
+        ct->chan = dot(r->w, f) + ct->boost;
         ct->c = c;
         m++;
     }
@@ -832,7 +919,7 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
         ct->f[CH_F_REV_FOUND] = (float)found;
         ct->f[CH_F_REV_RANK] = found ? logf(1.0f + (float)rank) : 0.0f;
         ct->f[CH_F_REV_FANOUT] = logf(1.0f + (float)rn);
-        ct->chan = dot(r->w, ct->f);
+        ct->chan = dot(r->w, ct->f) + ct->boost;
     }
     if (r->dim && r->coh.n > 1) {
         for (size_t i = 0; i < mc; i++) {
@@ -856,7 +943,7 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
             }
             if (obs_has_vec && us_coh_phrase_vector(r->lex, r->dim, c->text, c->text_length, vcand) > 0) {
                 ct->f[CH_F_COH] = us_coh_cos(&r->coh, vcand, vexcl, excl_n) - us_coh_cos(&r->coh, vobs, vexcl, excl_n);
-                ct->chan = dot(r->w, ct->f);
+                ct->chan = dot(r->w, ct->f) + ct->boost;
             }
         }
     }
@@ -875,7 +962,7 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
         qsort(others, rest, sizeof(cand_tmp), cmp_cand); /* by channel + LM now */
         extra = rest < LM_EXTRA ? rest : LM_EXTRA;
         for (size_t i = 0; i < extra; i++) /* back to the channel score alone */
-            others[i].chan = dot(r->w, others[i].f);
+            others[i].chan = dot(r->w, others[i].f) + others[i].boost;
         m = r->opts.max_cands + extra;
     }
     float keep_chan = r->opt[r->nopt - 1].chan, floor_chan = keep_chan - r->w[CH_F_LM] * MAX_LM_GAIN;
@@ -884,6 +971,7 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
         if (i < m - extra && ct->chan < floor_chan)
             continue;
         US_TRY(add_option(r, p, ct->c->span, ct->c->text, ct->c->text_length, ct->ids, ct->nw, 0, ct->f, err));
+        r->opt[r->nopt - 1].chan += ct->boost;
     }
     m = r->nopt - r->opt_first[p] - 1;
     r->opt_n[p] = (uint32_t)(1 + m);
@@ -1618,6 +1706,59 @@ int unspin_restore(unspin_restorer *r, const char *text, size_t len, unspin_rest
     if (rc < 0)
         builder_free(&b);
     return rc;
+}
+
+int unspin_restore_observe(unspin_restorer *r, const char *text, size_t len, unspin_error *err)
+{
+    if (!r || (!text && len))
+        return us_error(err, UNSPIN_E_INVALID, "unspin_restore_observe: NULL argument");
+    if (!text)
+        text = "";
+    if (!r->opts.consistency)
+        return UNSPIN_OK;
+    size_t saved = r->ngain;
+    r->ngain = 0; /* the lattice of the observation pass gets no boost */
+    int rc = prepare(r, text, len, err);
+    if (rc == UNSPIN_OK)
+        rc = build_lattice(r, err);
+    r->ngain = saved;
+    US_TRY(rc);
+    for (uint32_t ps = 0; ps < r->npos;) {
+        uint32_t pe = next_sentence_end(r, ps);
+        size_t P = pe - ps;
+        US_TRY(grow(&r->path_opt, &r->cappath, P + 1, sizeof(int32_t), err));
+        US_TRY(grow(&r->path_st, &r->cappathst, P + 1, sizeof(unspin_lm_state), err));
+        observed_path(r, ps, pe);
+        for (size_t b = 0; b < P; b++) {
+            uint32_t p = ps + (uint32_t)b;
+            uint32_t n = r->opt_n[p];
+            const dtok *t = &r->tok[r->ptok[p]];
+            if (t->kind == UNSPIN_TOKEN_WORD) { /* the words the document uses as they are */
+                char key[600];
+                size_t kl = doc_key(key, sizeof key, "", 0, r->pool + t->norm_off, t->norm_len);
+                gain_add(r, key, kl, 0);
+            }
+            if (n < 2)
+                continue;
+            US_TRY(local_scores(r, ps, pe, b, 0, err));
+            for (uint32_t k = 1; k < n; k++) {
+                const dopt *o = &r->opt[r->opt_first[p] + k];
+                if (o->span != 1 || o->nw != 1)
+                    continue;
+                char key[600];
+                size_t kl = doc_key(key, sizeof key, r->pool + t->norm_off, t->norm_len, r->pool + o->text_off,
+                                    o->text_len);
+                /* the contextual part of the gain: without the candidate's
+                 * advantage in frequency alone (which favours "it", "for") */
+                float uw = unigram(r, r->ids[o->ids]);
+                if (uw > CH_FUNCTION_LOGP)
+                    continue;
+                gain_add(r, key, kl, r->llm[k] - r->llm[0] - (uw > t->uni ? uw - t->uni : 0.0f));
+            }
+        }
+        ps = pe;
+    }
+    return UNSPIN_OK;
 }
 
 int us_dec_collect(unspin_restorer *r, const char *text, size_t len, us_dec_example_fn fn, void *ctx,

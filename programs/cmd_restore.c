@@ -40,6 +40,9 @@ typedef struct rs_ctx {
     unsigned long long base; /* offset of the line in the input */
     unsigned long long line;
     int status;
+    /* the document, buffered by the observation pass and then restored */
+    char *buf;
+    size_t nbuf, capbuf;
 } rs_ctx;
 
 static void print_diff(const rs_ctx *c, const char *line, size_t len, const unspin_restore_result *res)
@@ -99,6 +102,50 @@ static int on_line(void *ctx, const char *line, size_t len, bool eol)
     c->base += len + (eol ? 1 : 0);
     unspin_restore_result_free(res);
     return ferror(stdout) ? CLI_FAIL : CLI_OK;
+}
+
+/* First pass: remember the line (length, end-of-line flag, bytes) and let
+ * the restorer observe it. */
+static int on_observe(void *ctx, const char *line, size_t len, bool eol)
+{
+    rs_ctx *c = ctx;
+    size_t need = c->nbuf + sizeof(size_t) + 1 + len;
+    if (need > c->capbuf) {
+        size_t cap = c->capbuf ? c->capbuf : 1 << 16;
+        while (cap < need)
+            cap *= 2;
+        char *nb = realloc(c->buf, cap);
+        if (!nb) {
+            fprintf(stderr, "unspin restore: out of memory\n");
+            return CLI_FAIL;
+        }
+        c->buf = nb;
+        c->capbuf = cap;
+    }
+    memcpy(c->buf + c->nbuf, &len, sizeof len);
+    c->buf[c->nbuf + sizeof len] = eol ? 1 : 0;
+    memcpy(c->buf + c->nbuf + sizeof len + 1, line, len);
+    c->nbuf = need;
+    unspin_error err;
+    if (unspin_restore_observe(c->r, line, len, &err) != UNSPIN_OK)
+        return cli_lib_error(&err, false);
+    return CLI_OK;
+}
+
+/* One document (nfiles 0: stdin): observe every line, then restore them. */
+static int restore_document(rs_ctx *c, int nfiles, char **files)
+{
+    c->nbuf = 0;
+    unspin_restorer_reset(c->r);
+    int rc = cli_for_each_line("restore", nfiles, files, MAX_LINE, on_observe, c);
+    for (size_t at = 0; rc == CLI_OK && at < c->nbuf;) {
+        size_t len;
+        memcpy(&len, c->buf + at, sizeof len);
+        bool eol = c->buf[at + sizeof len] != 0;
+        rc = on_line(c, c->buf + at + sizeof len + 1, len, eol);
+        at += sizeof len + 1 + len;
+    }
+    return rc;
 }
 
 /* Resolve a model path: the option's, or the default name in the model folder. */
@@ -195,12 +242,15 @@ int cmd_restore(int argc, char **argv)
     c.color = c.diff && isatty(STDOUT_FILENO);
     /* each file is a document: the consistency memory starts afresh */
     if (optind >= argc)
-        rc = cli_for_each_line("restore", 0, NULL, MAX_LINE, on_line, &c);
+        rc = opts.consistency ? restore_document(&c, 0, NULL)
+                              : cli_for_each_line("restore", 0, NULL, MAX_LINE, on_line, &c);
     for (int i = optind; i < argc && rc == CLI_OK; i++) {
         unspin_restorer_reset(c.r);
-        rc = cli_for_each_line("restore", 1, argv + i, MAX_LINE, on_line, &c);
+        rc = opts.consistency ? restore_document(&c, 1, argv + i)
+                              : cli_for_each_line("restore", 1, argv + i, MAX_LINE, on_line, &c);
     }
 done:
+    free(c.buf);
     unspin_restorer_free(c.r);
     unspin_channel_close(chan);
     unspin_lexicon_close(lex);
