@@ -307,6 +307,98 @@ static void spin_line(spinner *s, const char *line, size_t len, char **out, size
     *outlen = o;
 }
 
+/* ---- given pairs (--spun/--orig, e.g. from build/tools/spinsim) ---- */
+
+typedef struct ptok {
+    size_t start, end;
+    char norm[64];
+    int word;
+} ptok;
+
+static ptok *pair_tokens(unspin_tokenizer *tk, const char *line, size_t len, size_t *n_out)
+{
+    unspin_error err;
+    const unspin_token *toks;
+    size_t n, used;
+    unspin_tokenizer_reset(tk);
+    if (unspin_tokenize(tk, line, len, 1, &toks, &n, &used, &err) < 0)
+        die_err(&err);
+    ptok *v = xrealloc(NULL, (n + 1) * sizeof *v);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (toks[i].kind == UNSPIN_TOKEN_SPACE)
+            continue;
+        v[m].start = toks[i].start;
+        v[m].end = toks[i].start + toks[i].length;
+        snprintf(v[m].norm, sizeof v[m].norm, "%.*s", (int)toks[i].norm_length, toks[i].norm);
+        v[m].word = toks[i].kind == UNSPIN_TOKEN_WORD || toks[i].kind == UNSPIN_TOKEN_NUMBER;
+        m++;
+    }
+    *n_out = m;
+    return v;
+}
+
+/* Align a spun line with its original (LCS over the tokens' normal forms)
+ * and turn every replaced run of 1-4 spun words into a record. */
+static void pair_line(unspin_tokenizer *tk, const char *spun, size_t slen, const char *orig, size_t olen,
+                      spin_rec **recs, size_t *nrecs)
+{
+    size_t na, nb;
+    ptok *b = pair_tokens(tk, orig, olen, &nb);
+    ptok *a = pair_tokens(tk, spun, slen, &na);
+    *nrecs = 0;
+    *recs = NULL;
+    if (na > 2000 || nb > 2000) {
+        free(a);
+        free(b);
+        return;
+    }
+    uint16_t *L = xrealloc(NULL, (na + 1) * (nb + 1) * sizeof *L);
+#define LL(i, j) L[(i) * (nb + 1) + (j)]
+    for (size_t i = na + 1; i-- > 0;)
+        for (size_t j = nb + 1; j-- > 0;) {
+            if (i == na || j == nb)
+                LL(i, j) = 0;
+            else if (strcmp(a[i].norm, b[j].norm) == 0)
+                LL(i, j) = (uint16_t)(LL(i + 1, j + 1) + 1);
+            else
+                LL(i, j) = LL(i + 1, j) > LL(i, j + 1) ? LL(i + 1, j) : LL(i, j + 1);
+        }
+    size_t i = 0, j = 0;
+    while (i < na || j < nb) {
+        if (i < na && j < nb && strcmp(a[i].norm, b[j].norm) == 0) {
+            i++, j++;
+            continue;
+        }
+        size_t i0 = i, j0 = j;
+        while ((i < na || j < nb) && !(i < na && j < nb && strcmp(a[i].norm, b[j].norm) == 0)) {
+            if (j >= nb || (i < na && LL(i + 1, j) >= LL(i, j + 1)))
+                i++;
+            else
+                j++;
+        }
+        int ok = i > i0 && j > j0 && i - i0 <= 4;
+        for (size_t k = i0; k < i && ok; k++)
+            ok = a[k].word;
+        if (!ok)
+            continue;
+        *recs = xrealloc(*recs, (*nrecs + 1) * sizeof **recs);
+        spin_rec *r = &(*recs)[(*nrecs)++];
+        r->start = a[i0].start;
+        r->end = a[i - 1].end;
+        r->nw = (unsigned)(i - i0);
+        size_t o = 0;
+        for (size_t k = j0; k < j && o < sizeof r->orig - 1; k++)
+            o += (size_t)snprintf(r->orig + o, sizeof r->orig - o, "%s%s", k > j0 ? " " : "", b[k].norm);
+        if (o >= sizeof r->orig)
+            (*nrecs)--;
+    }
+#undef LL
+    free(L);
+    free(a);
+    free(b);
+}
+
 /* ---- examples ---- */
 
 typedef struct example {
@@ -525,6 +617,7 @@ int main(int argc, char **argv)
     long max_cands = 0;
     long max_bytes = 400000, iters = 300;
     int defaults = 0;
+    const char *spun_path = NULL, *orig_path = NULL;
     static const struct option longopts[] = {
         {"model", required_argument, NULL, 'm'}, {"lexicon", required_argument, NULL, 'l'},
         {"output", required_argument, NULL, 'o'}, {"rate", required_argument, NULL, 'r'},
@@ -533,6 +626,7 @@ int main(int argc, char **argv)
         {"defaults", no_argument, NULL, 'D'}, {"geometric", required_argument, NULL, 'g'},
         {"exclude", required_argument, NULL, 'x'}, {"reverse", no_argument, NULL, 'R'},
         {"candidates", required_argument, NULL, 'k'},
+        {"spun", required_argument, NULL, 'S'}, {"orig", required_argument, NULL, 'O'},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -550,6 +644,8 @@ int main(int argc, char **argv)
         case 'R': reverse = 1; break;
         case 'k': max_cands = atol(optarg); break;
         case 'g': geo = atof(optarg); break;
+        case 'S': spun_path = optarg; break;
+        case 'O': orig_path = optarg; break;
         case 'x': { /* a feature name, or a prefix such as "reverse_" */
             int any = 0;
             for (int j = 0; j < CH_NF; j++)
@@ -561,7 +657,7 @@ int main(int argc, char **argv)
         }
         default:
             fprintf(stderr, "usage: fit_channel -m LM -l LEX -o OUT.uschan [-r RATE] [-s SEED] [-n MAX_BYTES] "
-                            "[-p PRECISION] [-i ITERATIONS] TEXT...\n");
+                            "[-p PRECISION] [-i ITERATIONS] [--spun FILE --orig FILE] [TEXT...]\n");
             return 2;
         }
     }
@@ -573,7 +669,9 @@ int main(int argc, char **argv)
             die_err(&err);
         return 0;
     }
-    if (!lm_path || !lex_path || !out_path || optind >= argc)
+    if (!spun_path != !orig_path)
+        die("--spun and --orig go together", "");
+    if (!lm_path || !lex_path || !out_path || (optind >= argc && !spun_path))
         die("usage: fit_channel -m LM -l LEX -o OUT.uschan TEXT... (see the source's header)", "");
     unspin_lm *lm = NULL;
     unspin_lexicon *lex = NULL;
@@ -613,7 +711,7 @@ int main(int argc, char **argv)
     sline *lines = NULL;
     size_t nspun = 0, nlines = 0, nvalid_spun = 0;
     /* MAX_BYTES shared equally by the files (e.g. general and technical text) */
-    size_t per_file = (size_t)max_bytes / (size_t)(argc - optind);
+    size_t per_file = argc > optind ? (size_t)max_bytes / (size_t)(argc - optind) : 0;
     for (int a = optind; a < argc; a++) {
         FILE *f = fopen(argv[a], "r");
         if (!f)
@@ -641,6 +739,41 @@ int main(int argc, char **argv)
         }
         free(line);
         fclose(f);
+    }
+
+    /* 1b. given pairs: spun lines and their originals, aligned */
+    if (spun_path) {
+        FILE *fs = fopen(spun_path, "r"), *fo = fopen(orig_path, "r");
+        if (!fs || !fo)
+            die("cannot open ", !fs ? spun_path : orig_path);
+        char *ls = NULL, *lo = NULL;
+        size_t cs = 0, co = 0, file_bytes = 0;
+        ssize_t ns, no;
+        while ((ns = getline(&ls, &cs, fs)) > 0 && (no = getline(&lo, &co, fo)) > 0 &&
+               file_bytes < (size_t)max_bytes) {
+            file_bytes += (size_t)ns;
+            size_t lens = (size_t)ns, leno = (size_t)no;
+            while (lens && (ls[lens - 1] == '\n' || ls[lens - 1] == '\r'))
+                lens--;
+            while (leno && (lo[leno - 1] == '\n' || lo[leno - 1] == '\r'))
+                leno--;
+            lines = xrealloc(lines, (nlines + 1) * sizeof *lines);
+            sline *sl = &lines[nlines];
+            sl->text = xrealloc(NULL, lens + 1);
+            memcpy(sl->text, ls, lens);
+            sl->text[lens] = 0;
+            sl->len = lens;
+            pair_line(sp.tk, ls, lens, lo, leno, &sl->recs, &sl->nrecs);
+            sl->valid = nlines % 5 == 4;
+            nspun += sl->nrecs;
+            if (sl->valid)
+                nvalid_spun += sl->nrecs;
+            nlines++;
+        }
+        free(ls);
+        free(lo);
+        fclose(fs);
+        fclose(fo);
     }
 
     /* 2. first fit: every paragraph on its own (no document memory) */
