@@ -622,16 +622,20 @@ int unspin_restore(unspin_restorer *r, const char *text, size_t len, unspin_rest
 void unspin_restore_result_free(unspin_restore_result *res);
 
 /*! unspin_restore_observe() :
- * First pass over a document: feed every paragraph here before restoring
- * them with unspin_restore(). It records, for every one-word candidate of
- * every word, its language-model gain over the observed word in context;
- * unspin_restore() then adds the gains of a candidate at the other
- * occurrences of the same word (a spinner applies one table to the whole
- * document), when it was a candidate at two or more of them with a mean
- * gain of at least 10x. unspin_restorer_reset() forgets them. Nothing is
- * recorded when the restorer's `consistency` option is 0.
- * @return UNSPIN_OK, UNSPIN_E_INVALID or UNSPIN_E_NOMEM. */
-int unspin_restore_observe(unspin_restorer *r, const char *text, size_t len, unspin_error *err);
+ * Observation of a whole document before restoring it: after
+ * unspin_restorer_reset(), feed every paragraph with pass 1 (counts the
+ * words the document uses), then every paragraph with pass 2 (records, for
+ * each one-word candidate of every word used twice or more, its
+ * language-model gain over the observed word in context), then restore them
+ * with unspin_restore(). A candidate then gets the gains of its other
+ * occurrences added (a spinner applies one table to the whole document),
+ * when it was a candidate at two or more of them with a mean contextual gain
+ * of at least 10x and the document never uses the candidate itself.
+ * unspin_restorer_reset() forgets it all. Nothing is recorded when the
+ * restorer's `consistency` option is 0.
+ * @return UNSPIN_OK, UNSPIN_E_INVALID (NULL text with len > 0, pass not 1
+ * or 2) or UNSPIN_E_NOMEM. */
+int unspin_restore_observe(unspin_restorer *r, const char *text, size_t len, int pass, unspin_error *err);
 
 /* ---- check: how likely a text was spun (lib/check.c, docs/check.md) ----
  * Without the source text, a calibrated probability that a paragraph (and a

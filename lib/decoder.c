@@ -173,6 +173,7 @@ struct unspin_restorer {
      * candidates summed over the occurrences of the observed word */
     gainent *gain; size_t ngain;
     char *gainpool; size_t ngainpool, capgainpool;
+    int observing;     /* in pass 2 of unspin_restore_observe() */
 };
 
 /* ---------------------------------------------------------------------- */
@@ -761,6 +762,18 @@ static double quick_lm(const unspin_restorer *r, const unspin_lm_state *st, cons
     return lp + unspin_lm_score(r->lm, &s2, nx, &s2);
 }
 
+/* Is the word used twice or more in the document (counted by pass 1 of
+ * unspin_restore_observe())? */
+static int word_repeated(const unspin_restorer *r, const dtok *t)
+{
+    char key[600];
+    size_t kl = doc_key(key, sizeof key, "", 0, r->pool + t->norm_off, t->norm_len);
+    if (!kl || r->ngain == 0)
+        return 0;
+    const gainent *e = &r->gain[gain_slot(r, key, kl)];
+    return e->key_len != 0 && e->n >= 2;
+}
+
 /* Options of word position p (keep first). */
 static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, const unspin_lm_state *obs_st,
                           cand_tmp **tmp, size_t *captmp, unspin_error *err)
@@ -784,7 +797,7 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
         r->opt_n[p] = 2;
         return UNSPIN_OK;
     }
-    if (t0->prot || t0->kind != UNSPIN_TOKEN_WORD || t0->uni > CH_SKIP_LOGP) {
+    if (t0->prot || t0->kind != UNSPIN_TOKEN_WORD || t0->uni > CH_SKIP_LOGP || (r->observing && !word_repeated(r, t0))) {
         US_TRY(add_option(r, p, 1, r->pool + t0->norm_off, t0->norm_len, &keep_id, 1, 1, NULL, err));
         r->opt_n[p] = 1;
         return UNSPIN_OK;
@@ -879,7 +892,7 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
             f[CH_F_CONS_OTHER] = logf(1.0f + (float)(co < CONS_OTHER_CAP ? co : CONS_OTHER_CAP));
         }
         ct->boost = 0;
-        if (r->ngain && c->span == 1) {
+        if (r->ngain && !r->observing && c->span == 1) {
             char key[600];
             size_t kl = doc_key(key, sizeof key, obs[0], obs_len[0], c->text, c->text_length);
             ct->boost = r->w[CH_F_LM] * gain_boost(r, key, kl);
@@ -1708,20 +1721,31 @@ int unspin_restore(unspin_restorer *r, const char *text, size_t len, unspin_rest
     return rc;
 }
 
-int unspin_restore_observe(unspin_restorer *r, const char *text, size_t len, unspin_error *err)
+int unspin_restore_observe(unspin_restorer *r, const char *text, size_t len, int pass, unspin_error *err)
 {
-    if (!r || (!text && len))
-        return us_error(err, UNSPIN_E_INVALID, "unspin_restore_observe: NULL argument");
+    if (!r || (!text && len) || (pass != 1 && pass != 2))
+        return us_error(err, UNSPIN_E_INVALID, "unspin_restore_observe: NULL argument or pass not 1 or 2");
     if (!text)
         text = "";
     if (!r->opts.consistency)
         return UNSPIN_OK;
-    size_t saved = r->ngain;
-    r->ngain = 0; /* the lattice of the observation pass gets no boost */
+    if (pass == 1) { /* count the words the document uses as they are */
+        US_TRY(copy_tokens(r, text, len, err));
+        for (uint32_t p = 0; p < r->npos; p++) {
+            const dtok *t = &r->tok[r->ptok[p]];
+            if (t->kind != UNSPIN_TOKEN_WORD)
+                continue;
+            char key[600];
+            size_t kl = doc_key(key, sizeof key, "", 0, r->pool + t->norm_off, t->norm_len);
+            gain_add(r, key, kl, 0);
+        }
+        return UNSPIN_OK;
+    }
+    r->observing = 1; /* only words used twice or more get candidates, and no boost */
     int rc = prepare(r, text, len, err);
     if (rc == UNSPIN_OK)
         rc = build_lattice(r, err);
-    r->ngain = saved;
+    r->observing = 0;
     US_TRY(rc);
     for (uint32_t ps = 0; ps < r->npos;) {
         uint32_t pe = next_sentence_end(r, ps);
@@ -1733,11 +1757,6 @@ int unspin_restore_observe(unspin_restorer *r, const char *text, size_t len, uns
             uint32_t p = ps + (uint32_t)b;
             uint32_t n = r->opt_n[p];
             const dtok *t = &r->tok[r->ptok[p]];
-            if (t->kind == UNSPIN_TOKEN_WORD) { /* the words the document uses as they are */
-                char key[600];
-                size_t kl = doc_key(key, sizeof key, "", 0, r->pool + t->norm_off, t->norm_len);
-                gain_add(r, key, kl, 0);
-            }
             if (n < 2)
                 continue;
             US_TRY(local_scores(r, ps, pe, b, 0, err));

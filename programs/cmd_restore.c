@@ -105,7 +105,7 @@ static int on_line(void *ctx, const char *line, size_t len, bool eol)
 }
 
 /* First pass: remember the line (length, end-of-line flag, bytes) and let
- * the restorer observe it. */
+ * the restorer count its words (pass 1 of the observation). */
 static int on_observe(void *ctx, const char *line, size_t len, bool eol)
 {
     rs_ctx *c = ctx;
@@ -127,7 +127,7 @@ static int on_observe(void *ctx, const char *line, size_t len, bool eol)
     memcpy(c->buf + c->nbuf + sizeof len + 1, line, len);
     c->nbuf = need;
     unspin_error err;
-    if (unspin_restore_observe(c->r, line, len, &err) != UNSPIN_OK)
+    if (unspin_restore_observe(c->r, line, len, 1, &err) != UNSPIN_OK)
         return cli_lib_error(&err, false);
     return CLI_OK;
 }
@@ -138,6 +138,14 @@ static int restore_document(rs_ctx *c, int nfiles, char **files)
     c->nbuf = 0;
     unspin_restorer_reset(c->r);
     int rc = cli_for_each_line("restore", nfiles, files, MAX_LINE, on_observe, c);
+    for (size_t at = 0; rc == CLI_OK && at < c->nbuf;) { /* pass 2 of the observation */
+        size_t len;
+        memcpy(&len, c->buf + at, sizeof len);
+        unspin_error err;
+        if (unspin_restore_observe(c->r, c->buf + at + sizeof len + 1, len, 2, &err) != UNSPIN_OK)
+            rc = cli_lib_error(&err, false);
+        at += sizeof len + 1 + len;
+    }
     for (size_t at = 0; rc == CLI_OK && at < c->nbuf;) {
         size_t len;
         memcpy(&len, c->buf + at, sizeof len);
