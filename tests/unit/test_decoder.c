@@ -226,3 +226,39 @@ TEST(coherence_prefers_the_topic)
     CHECK_NEAR(us_coh_cos(&c, a, NULL, 0), 0.0, 1e-9);
     us_coh_free(&c);
 }
+
+/* observe every line of doc (both passes), then restore line i */
+static void observe_doc(fixture *f, const char *const *doc, size_t n)
+{
+    unspin_error err;
+    unspin_restorer_reset(f->r);
+    for (int pass = 1; pass <= 2; pass++)
+        for (size_t i = 0; i < n; i++)
+            CHECK_EQ_INT(unspin_restore_observe(f->r, doc[i], strlen(doc[i]), pass, &err), UNSPIN_OK);
+}
+
+TEST(restore_document_evidence_adds_up)
+{
+    fixture f;
+    if (fixture_open(&f, 0.999) == 0) {
+        const char *line = "He mentioned that it rained.";
+        /* one paragraph alone: not enough evidence for this threshold */
+        unspin_restorer_reset(f.r);
+        CHECK_STR(restore(&f, line, NULL), line);
+        /* the same replacement three times in the document: the gains add up */
+        const char *doc[3] = {line, "She mentioned that it rained.", line};
+        observe_doc(&f, doc, 3);
+        CHECK_STR(restore(&f, line, NULL), "He said that it rained.");
+        /* a document that also uses the candidate as it is gets no boost */
+        const char *doc2[3] = {line, "She said that it rained.", line};
+        observe_doc(&f, doc2, 3);
+        CHECK_STR(restore(&f, line, NULL), line);
+        /* reset forgets the evidence */
+        unspin_restorer_reset(f.r);
+        CHECK_STR(restore(&f, line, NULL), line);
+        unspin_error err;
+        CHECK_EQ_INT(unspin_restore_observe(f.r, line, strlen(line), 3, &err), UNSPIN_E_INVALID);
+        CHECK_EQ_INT(unspin_restore_observe(f.r, NULL, 3, 1, &err), UNSPIN_E_INVALID);
+    }
+    fixture_close(&f);
+}
