@@ -139,6 +139,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unspin_error err;
     if (unspin_restorer_create(lm, lex, NULL, &o, &r, &err) != UNSPIN_OK)
         abort();
+    /* the document observation first (both passes), when consistency is on */
+    if (unspin_restore_observe(r, text, len, 1, &err) != UNSPIN_OK ||
+        unspin_restore_observe(r, text, len, 2, &err) != UNSPIN_OK)
+        abort();
     for (int pass = 0; pass < 2; pass++) { /* twice: the second with the document memory */
         unspin_restore_result *res;
         if (unspin_restore(r, text, len, &res, &err) != UNSPIN_OK)
