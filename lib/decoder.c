@@ -54,6 +54,7 @@
 #define GAIN_CLIP 3.0f      /* log10: one occurrence's LM gain counts at most this much */
 #define GAIN_MIN_MEAN 1.0f  /* log10: mean gain per occurrence needed for a document boost */
 #define GAIN_CAP 6.0f       /* log10: largest boost from the other occurrences */
+#define GAIN_OBS_MAX 8u     /* occurrences of a word observed for the evidence */
 #define MAX_LM_GAIN 4.5f    /* log10: a candidate whose channel score is so far below keeping's
                                that even this LM gain could not make it win is dropped */
 
@@ -763,15 +764,24 @@ static double quick_lm(const unspin_restorer *r, const unspin_lm_state *st, cons
 }
 
 /* Is the word used twice or more in the document (counted by pass 1 of
- * unspin_restore_observe())? */
-static int word_repeated(const unspin_restorer *r, const dtok *t)
+ * unspin_restore_observe()), and observed fewer than GAIN_OBS_MAX times
+ * so far in pass 2 (enough evidence: the boost is capped)? Counts this
+ * observation. */
+static int word_repeated(unspin_restorer *r, const dtok *t)
 {
     char key[600];
     size_t kl = doc_key(key, sizeof key, "", 0, r->pool + t->norm_off, t->norm_len);
     if (!kl || r->ngain == 0)
         return 0;
     const gainent *e = &r->gain[gain_slot(r, key, kl)];
-    return e->key_len != 0 && e->n >= 2;
+    if (e->key_len == 0 || e->n < 2)
+        return 0;
+    key[0] = '\n'; /* "\nw": observations of w in pass 2 */
+    const gainent *o = &r->gain[gain_slot(r, key, kl)];
+    if (o->key_len != 0 && o->n >= GAIN_OBS_MAX)
+        return 0;
+    gain_add(r, key, kl, 0);
+    return 1;
 }
 
 /* Options of word position p (keep first). */
