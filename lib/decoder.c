@@ -81,7 +81,8 @@ typedef struct dopt {
     uint32_t ids;               /* first id in r->ids */
     uint32_t text_off, text_len; /* in r->pool */
     int keep;
-    float chan;                 /* w . f without the LM feature */
+    float chan;                 /* w . f without the LM feature, plus boost */
+    float boost;                /* document evidence (unspin_restore_observe()) */
 } dopt;
 
 /* A search hypothesis. */
@@ -646,6 +647,7 @@ static int add_option(unspin_restorer *r, uint32_t pos, uint32_t span, const cha
     else
         memset(dst, 0, sizeof(float) * CH_NF);
     o->chan = f ? dot(r->w, f) - r->w[CH_F_LM] * f[CH_F_LM] : 0.0f;
+    o->boost = 0;
     r->nopt++;
     return UNSPIN_OK;
 }
@@ -995,6 +997,7 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
             continue;
         US_TRY(add_option(r, p, ct->c->span, ct->c->text, ct->c->text_length, ct->ids, ct->nw, 0, ct->f, err));
         r->opt[r->nopt - 1].chan += ct->boost;
+        r->opt[r->nopt - 1].boost = ct->boost;
     }
     m = r->nopt - r->opt_first[p] - 1;
     r->opt_n[p] = (uint32_t)(1 + m);
@@ -1281,10 +1284,53 @@ static uint32_t next_sentence_end(const unspin_restorer *r, uint32_t ps)
     return pe;
 }
 
+/* The consistency features of the lattice's options again, from the
+ * document memory (after record_pairs() added this paragraph's pairs): the
+ * second decoding of a paragraph reuses its lattice. */
+static void refresh_consistency(unspin_restorer *r)
+{
+    for (uint32_t p = 0; p < r->npos; p++) {
+        for (uint32_t k = 1; k < r->opt_n[p]; k++) {
+            uint32_t oi = r->opt_first[p] + k;
+            dopt *o = &r->opt[oi];
+            if (o->keep)
+                continue;
+            char obs[512];
+            size_t on = 0;
+            for (uint32_t q = p; q < p + o->span && q < r->npos; q++) {
+                const dtok *t = &r->tok[r->ptok[q]];
+                if (on + t->norm_len + 2 >= sizeof obs)
+                    break;
+                if (q > p) obs[on++] = ' ';
+                memcpy(obs + on, r->pool + t->norm_off, t->norm_len);
+                on += t->norm_len;
+            }
+            char key[1100];
+            size_t kl = doc_key(key, sizeof key, obs, on, r->pool + o->text_off, o->text_len);
+            uint32_t cw = kl ? doc_count(r, key, kl) : 0;
+            kl = doc_key(key, sizeof key, obs, on, "", 0);
+            uint32_t cs = kl ? doc_count(r, key, kl) : 0;
+            uint32_t co = cs > cw ? cs - cw : 0;
+            float *f = r->feat + (size_t)oi * CH_NF;
+            f[CH_F_CONS] = logf(1.0f + (float)(cw < CONS_CAP ? cw : CONS_CAP));
+            f[CH_F_CONS_OTHER] = logf(1.0f + (float)(co < CONS_OTHER_CAP ? co : CONS_OTHER_CAP));
+            o->chan = dot(r->w, f) - r->w[CH_F_LM] * f[CH_F_LM] + o->boost;
+        }
+    }
+}
+
+/* Search and posteriors over the lattice already built. */
+static int decode_lattice(unspin_restorer *r, unspin_error *err);
+
 /* Build, search and compute posteriors for the whole paragraph. */
 static int decode_paragraph(unspin_restorer *r, unspin_error *err)
 {
     US_TRY(build_lattice(r, err));
+    return decode_lattice(r, err);
+}
+
+static int decode_lattice(unspin_restorer *r, unspin_error *err)
+{
     US_TRY(grow(&r->post, &r->cappost, r->npos + 1, sizeof(dpost), err));
     US_TRY(grow(&r->optp, &r->capoptp, r->nopt + 1, sizeof(float), err));
     for (size_t i = 0; i < r->nopt; i++)
@@ -1713,8 +1759,10 @@ int unspin_restore(unspin_restorer *r, const char *text, size_t len, unspin_rest
         text = "";
     US_TRY(prepare(r, text, len, err));
     US_TRY(decode_paragraph(r, err));
-    if (r->opts.consistency && record_pairs(r) > 0)
-        US_TRY(decode_paragraph(r, err)); /* second pass with this paragraph's pairs */
+    if (r->opts.consistency && record_pairs(r) > 0) { /* second pass with this paragraph's pairs */
+        refresh_consistency(r);
+        US_TRY(decode_lattice(r, err));
+    }
     size_t nwords = 0;
     for (size_t p = 0; p < r->npos; p++)
         nwords += r->tok[r->ptok[p]].kind == UNSPIN_TOKEN_WORD;
