@@ -49,8 +49,8 @@
 #define RECORD_KEEP_P 0.5   /* ... and to remember a word as kept (counter-evidence) */
 #define CONS_CAP 2u         /* counts used by the consistency features are capped */
 #define CONS_OTHER_CAP 10u
-#define GAIN_SLOTS 65536    /* document evidence table size (power of two) */
-#define GAIN_MAX 49000      /* entries kept per document */
+#define GAIN_SLOTS 131072   /* document evidence table size (power of two) */
+#define GAIN_MAX 65536      /* entries kept per document (load <= 1/2) */
 #define GAIN_CLIP 3.0f      /* log10: one occurrence's LM gain counts at most this much */
 #define GAIN_MIN_MEAN 1.0f  /* log10: mean gain per occurrence needed for a document boost */
 #define GAIN_CAP 6.0f       /* log10: largest boost from the other occurrences */
@@ -119,6 +119,15 @@ typedef struct gainent {
     float sum;                 /* their LM gains over keeping s, each clipped to +-GAIN_CLIP */
 } gainent;
 
+#define TID_CACHE 16384 /* candidate text -> LM ids cache slots (power of two) */
+typedef struct tid_ent {
+    uint64_t hash;
+    uint8_t len, nw, unk;
+    char text[45];
+    float meanuni;
+    unspin_word ids[MAX_CAND_WORDS];
+} tid_ent;
+
 typedef struct docent {
     uint32_t key_off, key_len; /* "s\tw" or "s\t" in r->docpool */
     uint32_t count;
@@ -141,6 +150,7 @@ struct unspin_restorer {
     int dim;
     float *vtmp; /* 3 * dim scratch */
     float *unic; unspin_word *unic_id; /* unigram cache */
+    tid_ent *tic;                      /* candidate text cache (text_ids()) */
 
     /* paragraph scratch */
     dtok *tok; size_t ntok, captok;
@@ -413,12 +423,13 @@ int unspin_restorer_create(const unspin_lm *lm, const unspin_lexicon *lex, const
     r->vtmp = us_calloc((size_t)(r->dim > 0 ? r->dim : 1) * 3, sizeof(float));
     r->doc = us_calloc(DOC_SLOTS, sizeof(docent));
     r->gain = us_calloc(GAIN_SLOTS, sizeof(gainent));
+    r->tic = us_calloc(TID_CACHE, sizeof(tid_ent));
     r->rev = us_calloc(REV_SLOTS, sizeof(revent));
     r->unic = us_calloc(UNI_CACHE, sizeof(float));
     r->unic_id = us_malloc(UNI_CACHE * sizeof(unspin_word));
     if (r->unic_id)
         memset(r->unic_id, 0xff, UNI_CACHE * sizeof(unspin_word));
-    if (!r->vtmp || !r->doc || !r->gain || !r->rev || !r->unic || !r->unic_id) {
+    if (!r->vtmp || !r->doc || !r->gain || !r->tic || !r->rev || !r->unic || !r->unic_id) {
         unspin_restorer_free(r);
         return us_error(err, UNSPIN_E_NOMEM, "restore: out of memory");
     }
@@ -457,6 +468,7 @@ void unspin_restorer_free(unspin_restorer *r)
     us_free(r->lchan);
     us_free(r->doc);
     us_free(r->gain);
+    us_free(r->tic);
     us_free(r->gainpool);
     us_free(r->docpool);
     us_free(r->rev);
@@ -653,7 +665,36 @@ static int add_option(unspin_restorer *r, uint32_t pos, uint32_t span, const cha
 }
 
 /* Split a candidate's text into LM ids; returns the count, 0 if too long. */
+static uint32_t text_ids_raw(unspin_restorer *r, const char *s, size_t n, unspin_word *ids, int *unk,
+                             float *meanuni);
+
+/* text_ids() through a direct-mapped cache of candidate texts (the same
+ * candidates come back at every occurrence of a word). */
 static uint32_t text_ids(unspin_restorer *r, const char *s, size_t n, unspin_word *ids, int *unk, float *meanuni)
+{
+    if (n > sizeof r->tic[0].text)
+        return text_ids_raw(r, s, n, ids, unk, meanuni);
+    uint64_t h = us_hash(s, n);
+    tid_ent *e = &r->tic[h & (TID_CACHE - 1)];
+    if (e->len == n && e->hash == h && memcmp(e->text, s, n) == 0) {
+        memcpy(ids, e->ids, e->nw * sizeof *ids);
+        *unk = e->unk;
+        *meanuni = e->meanuni;
+        return e->nw;
+    }
+    uint32_t k = text_ids_raw(r, s, n, ids, unk, meanuni);
+    e->hash = h;
+    e->len = (uint8_t)n;
+    memcpy(e->text, s, n);
+    e->nw = (uint8_t)k;
+    e->unk = (uint8_t)*unk;
+    e->meanuni = *meanuni;
+    memcpy(e->ids, ids, k * sizeof *ids);
+    return k;
+}
+
+static uint32_t text_ids_raw(unspin_restorer *r, const char *s, size_t n, unspin_word *ids, int *unk,
+                             float *meanuni)
 {
     uint32_t k = 0;
     size_t i = 0;
@@ -853,6 +894,15 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
         obs_uni[k] = su / (float)(k + 1);
     }
 
+    /* document evidence only for words the document uses twice or more */
+    int obs_rep = 0;
+    if (r->ngain && !r->observing) {
+        char key[600];
+        size_t kl = doc_key(key, sizeof key, "", 0, words[0], lens[0]);
+        const gainent *ge = kl ? &r->gain[gain_slot(r, key, kl)] : NULL;
+        obs_rep = ge && ge->key_len != 0 && ge->n >= 2;
+    }
+    int64_t obs_cs[MAX_SPAN] = {-1, -1, -1, -1}; /* document counts of the observed spans */
     size_t m = 0;
     int have_ctx_span = -1; /* span length whose observed vector is in vobs/vexcl */
     int obs_has_vec = 0, excl_n = 0;
@@ -893,18 +943,24 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
         f[CH_F_FUNC_W] = (nw == 1 && cu > CH_FUNCTION_LOGP) ? 1.0f : 0.0f;
         /* document consistency */
         if (r->npairs) {
-            char key[600];
-            size_t kl = doc_key(key, sizeof key, obs[k], obs_len[k], c->text, c->text_length);
-            uint32_t cw = kl ? doc_count(r, key, kl) : 0;
-            kl = doc_key(key, sizeof key, obs[k], obs_len[k], "", 0);
-            uint32_t cs = kl ? doc_count(r, key, kl) : 0;
+            if (obs_cs[k] < 0) { /* the observed span's count, once per span length */
+                char key[600];
+                size_t kl = doc_key(key, sizeof key, obs[k], obs_len[k], "", 0);
+                obs_cs[k] = kl ? (int64_t)doc_count(r, key, kl) : 0;
+            }
+            uint32_t cs = (uint32_t)obs_cs[k], cw = 0;
+            if (cs) {
+                char key[600];
+                size_t kl = doc_key(key, sizeof key, obs[k], obs_len[k], c->text, c->text_length);
+                cw = kl ? doc_count(r, key, kl) : 0;
+            }
             /* bounded, so that a pair cannot feed on itself over a long input */
             uint32_t co = cs > cw ? cs - cw : 0;
             f[CH_F_CONS] = logf(1.0f + (float)(cw < CONS_CAP ? cw : CONS_CAP));
             f[CH_F_CONS_OTHER] = logf(1.0f + (float)(co < CONS_OTHER_CAP ? co : CONS_OTHER_CAP));
         }
         ct->boost = 0;
-        if (r->ngain && !r->observing && c->span == 1) {
+        if (obs_rep && c->span == 1) {
             char key[600];
             size_t kl = doc_key(key, sizeof key, obs[0], obs_len[0], c->text, c->text_length);
             ct->boost = r->w[CH_F_LM] * gain_boost(r, key, kl);
