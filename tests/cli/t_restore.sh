@@ -37,6 +37,14 @@ if "$UNSPIN" lm import tests/data/restore.arpa -o "$T/r.uslm" >/dev/null 2>&1 &&
         # two files: each is restored on its own, the outputs follow each other
         cat "$T/want.txt" "$T/want.txt" >"$T/want4.txt"
         expect_out restore_two_files "$T/want4.txt" -- $R "$T/in.txt" "$T/in.txt"
+        # stdin is one document too (buffered for the observation pass): same output as the file
+        expect_out restore_stdin_document "$T/want.txt" -- sh -c "$R < '$T/in.txt'"
+        # document evidence: a replacement repeated in the document clears a high threshold
+        printf 'He mentioned that it rained.\nShe mentioned that it rained.\nHe mentioned that it rained.\n' >"$T/in5.txt"
+        printf 'He said that it rained.\nShe said that it rained.\nHe said that it rained.\n' >"$T/want5.txt"
+        R2="$UNSPIN restore --model $T/r.uslm --lexicon $T/r.uslex --channel $T/r.uschan --threshold 0.999"
+        expect_out restore_document_evidence "$T/want5.txt" -- $R2 "$T/in5.txt"
+        expect_out restore_document_evidence_off "$T/in5.txt" -- $R2 --no-consistency "$T/in5.txt"
         # JSON: offsets from the start of the input
         $R --json "$T/in.txt" >"$T/json" 2>"$T/err"
         if [ "$(sed -n 3p "$T/json" | grep -o '"start":[0-9]*,"end":[0-9]*,"spun":"a pear"')" = '"start":39,"end":45,"spun":"a pear"' ] &&
