@@ -29,7 +29,9 @@ static const char help[] =
     "                        offsets are bytes from the start of the input\n"
     "  -h, --help            show this help\n"
     "\n"
-    "Each FILE is one document for the consistency pass (stdin: one document).\n"
+    "Each FILE is one document for the consistency pass (stdin: one document):\n"
+    "it is read whole (in parts of 64 MiB) and observed first, so that a word\n"
+    "replaced the same way throughout the document adds up its evidence.\n"
     "Model folder: $UNSPIN_MODELS, then ./models, then the installed data folder.\n";
 
 #define MAX_LINE (1u << 20)
@@ -104,11 +106,45 @@ static int on_line(void *ctx, const char *line, size_t len, bool eol)
     return ferror(stdout) ? CLI_FAIL : CLI_OK;
 }
 
+/* A document is buffered up to this size; a longer one is restored in
+ * parts of about this size, each observed on its own. */
+#define DOC_BUF_MAX ((size_t)64 << 20)
+
+/* Observe the buffered part of the document (pass 2), restore and write
+ * it, and start a new part. */
+static int flush_document(rs_ctx *c)
+{
+    int rc = CLI_OK;
+    for (size_t at = 0; rc == CLI_OK && at < c->nbuf;) { /* pass 2 of the observation */
+        size_t len;
+        memcpy(&len, c->buf + at, sizeof len);
+        unspin_error err;
+        if (unspin_restore_observe(c->r, c->buf + at + sizeof len + 1, len, 2, &err) != UNSPIN_OK)
+            rc = cli_lib_error(&err, false);
+        at += sizeof len + 1 + len;
+    }
+    for (size_t at = 0; rc == CLI_OK && at < c->nbuf;) {
+        size_t len;
+        memcpy(&len, c->buf + at, sizeof len);
+        bool eol = c->buf[at + sizeof len] != 0;
+        rc = on_line(c, c->buf + at + sizeof len + 1, len, eol);
+        at += sizeof len + 1 + len;
+    }
+    c->nbuf = 0;
+    unspin_restorer_reset(c->r);
+    return rc;
+}
+
 /* First pass: remember the line (length, end-of-line flag, bytes) and let
  * the restorer count its words (pass 1 of the observation). */
 static int on_observe(void *ctx, const char *line, size_t len, bool eol)
 {
     rs_ctx *c = ctx;
+    if (c->nbuf > 0 && c->nbuf + len > DOC_BUF_MAX) {
+        int rc = flush_document(c);
+        if (rc != CLI_OK)
+            return rc;
+    }
     size_t need = c->nbuf + sizeof(size_t) + 1 + len;
     if (need > c->capbuf) {
         size_t cap = c->capbuf ? c->capbuf : 1 << 16;
@@ -138,21 +174,8 @@ static int restore_document(rs_ctx *c, int nfiles, char **files)
     c->nbuf = 0;
     unspin_restorer_reset(c->r);
     int rc = cli_for_each_line("restore", nfiles, files, MAX_LINE, on_observe, c);
-    for (size_t at = 0; rc == CLI_OK && at < c->nbuf;) { /* pass 2 of the observation */
-        size_t len;
-        memcpy(&len, c->buf + at, sizeof len);
-        unspin_error err;
-        if (unspin_restore_observe(c->r, c->buf + at + sizeof len + 1, len, 2, &err) != UNSPIN_OK)
-            rc = cli_lib_error(&err, false);
-        at += sizeof len + 1 + len;
-    }
-    for (size_t at = 0; rc == CLI_OK && at < c->nbuf;) {
-        size_t len;
-        memcpy(&len, c->buf + at, sizeof len);
-        bool eol = c->buf[at + sizeof len] != 0;
-        rc = on_line(c, c->buf + at + sizeof len + 1, len, eol);
-        at += sizeof len + 1 + len;
-    }
+    if (rc == CLI_OK)
+        rc = flush_document(c);
     return rc;
 }
 
