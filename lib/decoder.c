@@ -54,6 +54,7 @@
 #define GAIN_CLIP 3.0f      /* log10: one occurrence's LM gain counts at most this much */
 #define GAIN_MIN_MEAN 1.0f  /* log10: mean gain per occurrence needed for a document boost */
 #define GAIN_CAP 6.0f       /* log10: largest boost from the other occurrences */
+#define GAIN_MIN_MARGIN 2.5f /* log10: evidence needed over the runner-up candidate */
 #define GAIN_OBS_MAX 8u     /* occurrences of a word observed for the evidence */
 #define MAX_LM_GAIN 4.5f    /* log10: a candidate whose channel score is so far below keeping's
                                that even this LM gain could not make it win is dropped */
@@ -329,30 +330,31 @@ static void gain_add(unspin_restorer *r, const char *k, size_t n, float g)
     e->sum += g < -GAIN_CLIP ? -GAIN_CLIP : g > GAIN_CLIP ? GAIN_CLIP : g;
 }
 
-/* Document boost (log10) of the pair s -> w: the LM gains of w at the other
- * occurrences of s, when w was an option at two or more of them and its
- * mean gain is at least GAIN_MIN_MEAN (a spinner applies one table to the
- * whole document, so the evidence of the occurrences adds up). */
-static float gain_boost(const unspin_restorer *r, const char *k, size_t n)
+/* Document evidence (log10) of the pair s -> w: the LM gains of w at the
+ * other occurrences of s (a spinner applies one table to the whole
+ * document, so the evidence of the occurrences adds up). *ok when w was an
+ * option at two or more of them, its mean gain is at least GAIN_MIN_MEAN and
+ * the document does not use w itself. */
+static float gain_boost(const unspin_restorer *r, const char *k, size_t n, int *ok)
 {
+    *ok = 0;
     if (r->ngain == 0 || n == 0)
         return 0;
     const gainent *e = &r->gain[gain_slot(r, k, n)];
     if (e->key_len == 0 || e->n < 2)
         return 0;
+    float mean = e->sum / (float)e->n;
+    float b = e->sum - mean; /* the others: n - 1 occurrences at the mean */
     /* a spinner replaces every occurrence of the original: a candidate the
      * document also uses as it is gets no boost */
     const char *tab = memchr(k, '\t', n);
     if (tab) {
         const gainent *u = &r->gain[gain_slot(r, tab, n - (size_t)(tab - k))];
         if (u->key_len != 0 && u->n > 0)
-            return 0;
+            return b;
     }
-    float mean = e->sum / (float)e->n;
-    if (mean < GAIN_MIN_MEAN)
-        return 0;
-    float b = e->sum - mean; /* the others: n - 1 occurrences at the mean */
-    return b > GAIN_CAP ? GAIN_CAP : b;
+    *ok = mean >= GAIN_MIN_MEAN;
+    return b;
 }
 
 void unspin_restorer_reset(unspin_restorer *r)
@@ -903,6 +905,8 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
         obs_rep = ge && ge->key_len != 0 && ge->n >= 2;
     }
     int64_t obs_cs[MAX_SPAN] = {-1, -1, -1, -1}; /* document counts of the observed spans */
+    long best_i = -1;                 /* candidate with the most document evidence */
+    float best_b = 0, second_b = 0;   /* its evidence, and the runner-up's (0 at least) */
     size_t m = 0;
     int have_ctx_span = -1; /* span length whose observed vector is in vobs/vexcl */
     int obs_has_vec = 0, excl_n = 0;
@@ -963,9 +967,18 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
         if (obs_rep && c->span == 1) {
             char key[600];
             size_t kl = doc_key(key, sizeof key, obs[0], obs_len[0], c->text, c->text_length);
-            ct->boost = r->w[CH_F_LM] * gain_boost(r, key, kl);
+            int ok;
+            float b = gain_boost(r, key, kl, &ok);
+            if (ok && (best_i < 0 || b > best_b)) {
+                if (best_i >= 0 && best_b > second_b)
+                    second_b = best_b;
+                best_i = (long)m;
+                best_b = b;
+            } else if (b > second_b) {
+                second_b = b;
+            }
         }
-        ct->chan = dot(r->w, f) + ct->boost;
+        ct->chan = dot(r->w, f);
         ct->c = c;
         m++;
     }
@@ -982,6 +995,17 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
     US_TRY(add_option(r, p, 1, words[0], lens[0], &keep_id, 1, 1, kf, err));
     for (size_t q = 0; q < n; q++) /* the pool may have moved */
         words[q] = r->pool + r->tok[r->ptok[p + q]].norm_off;
+    /* the document boost goes only to the candidate with the most evidence,
+     * and only when it leads the runner-up (any candidate) by
+     * GAIN_MIN_MARGIN: when the LM likes two candidates throughout the
+     * document ("assembly" -> "association" or "dance"), it does not know
+     * which is the original */
+    if (best_i >= 0 && best_b - second_b >= GAIN_MIN_MARGIN) {
+        float b = best_b;
+        cand_tmp *ct = &(*tmp)[best_i];
+        ct->boost = r->w[CH_F_LM] * (b > GAIN_CAP ? GAIN_CAP : b);
+        ct->chan += ct->boost;
+    }
     qsort(*tmp, m, sizeof(cand_tmp), cmp_cand);
     /* evidence that costs more (reverse lookups, word vectors) for the best
      * candidates only, then the final cut */
