@@ -31,7 +31,7 @@ run() { # run NAME INPUT: restore INPUT into $OUT/NAME.txt, timing it
     fi
     t1=$(date +%s.%N)
     bytes=$(wc -c <"$2")
-    echo "eval: $1: $bytes bytes in $(echo "$t1 - $t0" | bc -l | cut -c1-6) s"
+    echo "eval: $1: $bytes bytes in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
 }
 echo "== spun news (running example): restore"
 run news "$E/news-spun-1.dev.txt" && python3 "$E/score.py" restore "$E/news-spun-1.dev.txt" "$OUT/news.txt" "$E/news-spun-1.dev.orig.txt"
