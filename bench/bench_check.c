@@ -5,7 +5,7 @@
  * and technical.heldout.txt (one paragraph a line). Skipped (exit 0) when the
  * models or the text are missing. Prints
  * "check: X MB/s, Y paragraphs/s (N bytes, M paragraphs, P spans)". */
-#include "unspin.h"
+#include "bench.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,7 +96,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_check: %s\n", err.message);
         return 1;
     }
-    clock_t t0 = clock();
+    double t0 = bench_cpu();
     size_t paras = 0, spans = 0, i = 0;
     while (i < len) {
         const char *nl = memchr(text + i, '\n', len - i);
@@ -110,7 +110,7 @@ int main(int argc, char **argv)
         paras++;
         i = end + 1;
     }
-    double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    double secs = bench_cpu() - t0;
     if (secs <= 0)
         secs = 1e-9;
     printf("check: %.2f MB/s, %.0f paragraphs/s (%zu bytes, %zu paragraphs, %zu spans; document p_spun %.3f)\n",

@@ -6,6 +6,7 @@
  *                                    error, knn of NQ words against NC candidates
  *                                    (default 60000 x 150000), sample neighbours
  */
+#include "bench.h"
 #include "embed.h"
 
 #include <math.h>
@@ -16,26 +17,10 @@
 
 int main(int argc, char **argv);
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 static double urand(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (double)(rng >> 11) / 9007199254740992.0;
-}
-
-static void die(const char *what, const unspin_error *err)
-{
-    fprintf(stderr, "bench_embed: %s: %s\n", what, err->message);
-    exit(1);
+    return (double)(bench_xorshift64(&rng) >> 11) / 9007199254740992.0;
 }
 
 static void knn_timing(const embed *e, size_t nq, int32_t nc, size_t k)
@@ -50,10 +35,10 @@ static void knn_timing(const embed *e, size_t nq, int32_t nc, size_t k)
         q[i] = (int32_t)(i % (size_t)embed_count(e));
     unspin_error err;
     for (int threads = 1; threads <= 2; threads++) {
-        double t0 = now();
+        double t0 = bench_wall();
         if (embed_knn_all(e, q, nq, k, nc, out, threads, &err) < 0)
-            die("knn_all", &err);
-        double t = now() - t0;
+            bench_die("bench_embed", "knn_all", &err);
+        double t = bench_wall() - t0;
         printf("knn_all: %zu queries x %d candidates, k=%zu, dim %d, %d thread%s: %.2f s "
                "(%.2f Gpair/s)\n", nq, (int)nc, k, embed_dim(e), threads, threads > 1 ? "s" : "", t,
                (double)nq * nc / t * 1e-9);
@@ -64,19 +49,19 @@ static void knn_timing(const embed *e, size_t nq, int32_t nc, size_t k)
     for (size_t i = 0; i < nq && i < 200; i++) {
         size_t n;
         if (embed_knn(e, q[i], k, nc, one, &n, &err) < 0)
-            die("knn", &err);
+            bench_die("bench_embed", "knn", &err);
         for (size_t t = 0; t < n; t++)
             if (one[t].id != out[i * k + t].id || one[t].score != out[i * k + t].score)
                 bad++;
     }
     printf("knn_all vs knn on 200 queries: %zu mismatches\n", bad);
-    double t0 = now();
+    double t0 = bench_wall();
     size_t reps = 20;
     for (size_t i = 0; i < reps; i++) {
         size_t n;
         embed_knn(e, q[i], k, nc, one, &n, &err);
     }
-    printf("knn (single query, %d candidates): %.2f ms per query\n", (int)nc, (now() - t0) / (double)reps * 1e3);
+    printf("knn (single query, %d candidates): %.2f ms per query\n", (int)nc, (bench_wall() - t0) / (double)reps * 1e3);
     free(one);
     free(q);
     free(out);
@@ -89,33 +74,33 @@ static void generated(void)
     embed_builder *b;
     unspin_error err;
     if (embed_builder_new(dim, &b, &err) < 0)
-        die("builder", &err);
+        bench_die("bench_embed", "builder", &err);
     float v[100];
     char w[32];
-    double t0 = now();
+    double t0 = bench_wall();
     for (size_t i = 0; i < n; i++) {
         for (int d = 0; d < dim; d++)
             v[d] = (float)(urand() * 2 - 1);
         int len = snprintf(w, sizeof w, "w%zu", i);
         if (embed_builder_add(b, w, (size_t)len, v, &err) < 0)
-            die("add", &err);
+            bench_die("bench_embed", "add", &err);
     }
     unsigned char *blob;
     size_t size;
     if (embed_serialize(b, &blob, &size, &err) < 0)
-        die("serialize", &err);
+        bench_die("bench_embed", "serialize", &err);
     embed *e;
     if (embed_open(blob, size, &e, &err) < 0)
-        die("open", &err);
+        bench_die("bench_embed", "open", &err);
     printf("generated: %zu words x %d dims, %zu bytes, build+serialise+open %.2f s\n", n, dim, size,
-           now() - t0);
-    t0 = now();
+           bench_wall() - t0);
+    t0 = bench_wall();
     size_t found = 0;
     for (size_t i = 0; i < n; i++) {
         int len = snprintf(w, sizeof w, "w%zu", i);
         found += embed_find(e, w, (size_t)len) == (int32_t)i;
     }
-    printf("find: %.0f ns per lookup (%zu/%zu found)\n", (now() - t0) / (double)n * 1e9, found, n);
+    printf("find: %.0f ns per lookup (%zu/%zu found)\n", (bench_wall() - t0) / (double)n * 1e9, found, n);
     knn_timing(e, getenv("NQ") ? (size_t)atol(getenv("NQ")) : 20000, 150000, 50);
     embed_free(e);
     us_free(blob);
@@ -126,21 +111,21 @@ static void real(const char *path, size_t nq, int32_t nc)
 {
     unspin_error err;
     embed_builder *b;
-    double t0 = now();
+    double t0 = bench_wall();
     if (embed_import_json(path, &b, &err) < 0)
-        die("import", &err);
-    double t1 = now();
+        bench_die("bench_embed", "import", &err);
+    double t1 = bench_wall();
     unsigned char *blob;
     size_t size;
     if (embed_serialize(b, &blob, &size, &err) < 0)
-        die("serialize", &err);
+        bench_die("bench_embed", "serialize", &err);
     embed *e;
-    double t2 = now();
+    double t2 = bench_wall();
     if (embed_open(blob, size, &e, &err) < 0)
-        die("open", &err);
+        bench_die("bench_embed", "open", &err);
     printf("import %s: %zu words x %d dims (%zu duplicates) in %.2f s; blob %zu bytes; open %.3f s\n", path,
            embed_builder_count(b), embed_builder_dim(b), embed_builder_duplicates(b), t1 - t0, size,
-           now() - t2);
+           bench_wall() - t2);
     static const char *const words[] = {"train", "military", "said", "hands", "eastern", "artificial",
                                         "intelligence", "practice", "counterfeit", "mentioned"};
     for (size_t i = 0; i < sizeof words / sizeof *words; i++) {

@@ -9,7 +9,7 @@
  * is looked up with the next (up to) 4 words, stopping at punctuation, as the
  * decoder does. Without a lexicon it prints a note and exits 0.
  */
-#include "unspin.h"
+#include "bench.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,13 +18,6 @@
 #include <time.h>
 
 int main(int argc, char **argv);
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static const char sample[] =
     "North Korean chief Kim arrived at a cosmodrome in the Far East on Wednesday for a gathering "
@@ -67,15 +60,15 @@ int main(int argc, char **argv)
     }
     unspin_error err;
     unspin_lexicon *lex;
-    double t0 = now();
+    double t0 = bench_wall();
     if (unspin_lexicon_open(path, &lex, &err) != UNSPIN_OK) {
         fprintf(stderr, "bench_lexicon: %s\n", err.message);
         return 1;
     }
-    double t_open = now() - t0;
-    t0 = now();
+    double t_open = bench_wall() - t0;
+    t0 = bench_wall();
     int vr = unspin_lexicon_verify(lex, &err);
-    double t_verify = now() - t0;
+    double t_verify = bench_wall() - t0;
     size_t ne, nl, mc;
     unspin_lexicon_info(lex, &ne, &nl, &mc);
     printf("file %s: %.1f MB, %zu entries, %zu links, cap %zu per span\n", path, (double)st.st_size / 1e6, ne,
@@ -112,7 +105,7 @@ int main(int argc, char **argv)
     unspin_candidates_create(&c, &err);
     size_t total = 0, positions = 0;
     int reps = nw < 10000 ? (int)(200000 / (nw ? nw : 1)) + 1 : 1;
-    t0 = now();
+    t0 = bench_wall();
     for (int r = 0; r < reps; r++) {
         for (size_t i = 0; i < nw; i++) {
             size_t n = 1;
@@ -126,7 +119,7 @@ int main(int argc, char **argv)
             positions++;
         }
     }
-    double t = now() - t0;
+    double t = bench_wall() - t0;
     printf("lookup: %zu word positions x %d runs: %.0f ns per position, %.1f candidates per position\n", nw, reps,
            t / (double)positions * 1e9, nw ? (double)total / (double)nw : 0.0);
     unspin_candidates_free(c);

@@ -6,7 +6,7 @@
  * generated (V words, 20 bigrams per word, one trigram per bigram; V from
  * $BENCH_LM_VOCAB, default 50000; kept when $BENCH_LM_KEEP is set). */
 #define _GNU_SOURCE
-#include "unspin.h"
+#include "bench.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -16,28 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* CPU time of this thread: stable while other processes share the cores */
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 static uint64_t next_rand(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
+    return bench_xorshift64(&rng);
 }
 
 #define SUCC 20
@@ -72,10 +54,10 @@ static double run(const unspin_lm *lm, const unspin_word *words, size_t n, doubl
 {
     unspin_lm_state st;
     unspin_lm_begin_state(lm, &st);
-    double t0 = cpu_now(), sum = 0;
+    double t0 = bench_thread_cpu(), sum = 0;
     for (size_t i = 0; i < n; i++)
         sum += unspin_lm_score(lm, &st, words[i], &st);
-    double t = cpu_now() - t0;
+    double t = bench_thread_cpu() - t0;
     *sink += sum;
     return t * 1e9 / (double)n;
 }
@@ -93,23 +75,23 @@ int main(int argc, char **argv)
         if (V < 1000)
             V = 1000;
         snprintf(arpa, sizeof arpa, "%s/bench_lm_%ld.arpa", tmp, (long)getpid());
-        double t0 = now();
+        double t0 = bench_wall();
         if (generate(arpa, V) != 0) {
             fprintf(stderr, "bench_lm: cannot write %s\n", arpa);
             return 1;
         }
         generated = 1;
         printf("generated ARPA: %u words, %u 2-grams, %u 3-grams in %.2f s\n", V + 3, V * SUCC, V * SUCC,
-               now() - t0);
+               bench_wall() - t0);
     }
     unspin_error err;
     struct stat st;
-    double t0 = now();
+    double t0 = bench_wall();
     if (unspin_lm_import_arpa(arpa, bin, 0, &err) != UNSPIN_OK) {
         fprintf(stderr, "bench_lm: %s\n", err.message);
         return 1;
     }
-    double timport = now() - t0;
+    double timport = bench_wall() - t0;
     stat(arpa, &st);
     double arpa_mb = (double)st.st_size / 1e6;
     stat(bin, &st);
@@ -117,7 +99,7 @@ int main(int argc, char **argv)
 
     unspin_lm *lm;
     const int opens = 20;
-    t0 = now();
+    t0 = bench_wall();
     for (int i = 0; i < opens; i++) {
         if (unspin_lm_open(bin, &lm, &err) != UNSPIN_OK) {
             fprintf(stderr, "bench_lm: %s\n", err.message);
@@ -126,10 +108,10 @@ int main(int argc, char **argv)
         if (i + 1 < opens)
             unspin_lm_close(lm);
     }
-    printf("open: %.1f us (mmap + header checks)\n", (now() - t0) / opens * 1e6);
-    t0 = now();
+    printf("open: %.1f us (mmap + header checks)\n", (bench_wall() - t0) / opens * 1e6);
+    t0 = bench_wall();
     int vrc = unspin_lm_verify(lm, &err);
-    printf("verify (checksum): %.1f ms, %s\n", (now() - t0) * 1e3, vrc ? err.message : "ok");
+    printf("verify (checksum): %.1f ms, %s\n", (bench_wall() - t0) * 1e3, vrc ? err.message : "ok");
 
     uint32_t V = unspin_lm_vocab_size(lm);
     size_t n = 2000000;
@@ -163,10 +145,10 @@ int main(int argc, char **argv)
     unspin_lm_state s0;
     unspin_lm_begin_state(lm, &s0);
     float lp[50];
-    t0 = cpu_now();
+    t0 = bench_thread_cpu();
     for (size_t i = 0; i + 50 <= n; i += 50)
         unspin_lm_score_batch(lm, &s0, seq + i, 50, lp, NULL), sink += lp[0];
-    printf("batch (50 candidates): %.1f ns/query\n", (cpu_now() - t0) * 1e9 / (double)(n / 50 * 50));
+    printf("batch (50 candidates): %.1f ns/query\n", (bench_thread_cpu() - t0) * 1e9 / (double)(n / 50 * 50));
     printf("(checksum of scores %.3f)\n", sink);
     unspin_lm_close(lm);
     free(rnd);

@@ -17,7 +17,7 @@
  *       queried too: the share that gets a hit >= min-score is the false
  *       positive rate.
  */
-#include "unspin.h"
+#include "bench.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -25,26 +25,10 @@
 #include <string.h>
 #include <time.h>
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void die(const char *what, const unspin_error *err)
-{
-    fprintf(stderr, "bench_match: %s%s%s\n", what, err ? ": " : "", err ? err->message : "");
-    exit(1);
-}
-
 static uint64_t rng = 88172645463325252ull;
 static uint64_t rnd(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
+    return bench_xorshift64(&rng);
 }
 
 /* ------------------------------------------------------------ lines */
@@ -75,7 +59,7 @@ static lines read_lines(const char *path)
             l.s = realloc(l.s, cap * sizeof *l.s);
             l.len = realloc(l.len, cap * sizeof *l.len);
             if (!l.s || !l.len)
-                die("out of memory", NULL);
+                bench_die("bench_match", "out of memory", NULL);
         }
         l.s[l.n] = strdup(line);
         l.len[l.n] = (size_t)r;
@@ -122,7 +106,7 @@ static size_t shingles(unspin_tokenizer *tk, const char *text, size_t len, uint6
     size_t nt, used;
     unspin_error err;
     if (unspin_tokenize(tk, text, len, 1, &t, &nt, &used, &err))
-        die("tokenize", &err);
+        bench_die("bench_match", "tokenize", &err);
     uint64_t w[3] = {0, 0, 0};
     size_t nw = 0, n = 0;
     for (size_t i = 0; i <= nt; i++) {
@@ -139,7 +123,7 @@ static size_t shingles(unspin_tokenizer *tk, const char *text, size_t len, uint6
                 *cap = *cap ? *cap * 2 : 256;
                 *out = realloc(*out, *cap * sizeof **out);
                 if (!*out)
-                    die("out of memory", NULL);
+                    bench_die("bench_match", "out of memory", NULL);
             }
             (*out)[n++] = (w[0] * 31 + w[1]) * 1000003 + w[2];
         }
@@ -235,23 +219,23 @@ static void eval_matcher(const char *label, const unspin_match_index *ix, const 
     unspin_matcher *m;
     unspin_error err;
     if (unspin_matcher_create(ix, lex, &o, &m, &err))
-        die("matcher", &err);
+        bench_die("bench_match", "matcher", &err);
     size_t n = spun->n < docs->n ? spun->n : docs->n, p1 = 0, rec = 0, fp = 0;
-    double t0 = now();
+    double t0 = bench_wall();
     for (size_t i = 0; i < n; i++) {
         const unspin_match_result *r;
         if (unspin_match_query(m, spun->s[i], spun->len[i], &r, &err))
-            die("query", &err);
+            bench_die("bench_match", "query", &err);
         if (r->nhits && same_text(docs, r->hits[0].doc, i)) {
             p1++;
             rec += r->hits[0].score >= min_score;
         }
     }
-    double dt = now() - t0;
+    double dt = bench_wall() - t0;
     for (size_t i = 0; neg && i < neg->n; i++) {
         const unspin_match_result *r;
         if (unspin_match_query(m, neg->s[i], neg->len[i], &r, &err))
-            die("query", &err);
+            bench_die("bench_match", "query", &err);
         fp += r->nhits && r->hits[0].score >= min_score;
     }
     printf("%-22s P@1 %.4f  recall@%.2f %.4f", label, (double)p1 / (double)n, min_score, (double)rec / (double)n);
@@ -269,37 +253,37 @@ static int eval(const char *orig, const char *spun_path, const char *lex_path, c
     unspin_error err;
     unspin_match_index *ix;
     if (unspin_match_index_create(&ix, &err))
-        die("index", &err);
-    double t0 = now();
+        bench_die("bench_match", "index", &err);
+    double t0 = bench_wall();
     for (size_t i = 0; i < docs.n; i++) {
         char name[32];
         snprintf(name, sizeof name, "%zu", i + 1);
         if (unspin_match_index_add(ix, name, docs.s[i], docs.len[i], &err))
-            die("add", &err);
+            bench_die("bench_match", "add", &err);
     }
     if (unspin_match_index_finish(ix, &err))
-        die("finish", &err);
-    printf("%zu documents indexed in %.3f s; %zu queries\n", docs.n, now() - t0, spun.n);
+        bench_die("bench_match", "finish", &err);
+    printf("%zu documents indexed in %.3f s; %zu queries\n", docs.n, bench_wall() - t0, spun.n);
     unspin_lexicon *lex = NULL;
     if (lex_path && unspin_lexicon_open(lex_path, &lex, &err))
-        die("lexicon", &err);
+        bench_die("bench_match", "lexicon", &err);
     eval_matcher("match (no lexicon)", ix, NULL, &docs, &spun, neg_path ? &neg : NULL, min_score);
     if (lex)
         eval_matcher("match (lexicon)", ix, lex, &docs, &spun, neg_path ? &neg : NULL, min_score);
     /* baseline */
     unspin_tokenizer *tk;
     if (unspin_tokenizer_create(&tk, &err))
-        die("tokenizer", &err);
+        bench_die("bench_match", "tokenizer", &err);
     baseline b = {0};
     baseline_build(&b, tk, &docs);
     size_t n = spun.n < docs.n ? spun.n : docs.n, p1 = 0;
-    t0 = now();
+    t0 = bench_wall();
     for (size_t i = 0; i < n; i++) {
         double s;
         long d = baseline_query(&b, tk, spun.s[i], spun.len[i], &s);
         p1 += d >= 0 && same_text(&docs, (size_t)d, i);
     }
-    printf("%-22s P@1 %.4f  %.0f queries/s\n", "word 3-shingles", (double)p1 / (double)n, (double)n / (now() - t0));
+    printf("%-22s P@1 %.4f  %.0f queries/s\n", "word 3-shingles", (double)p1 / (double)n, (double)n / (bench_wall() - t0));
     unspin_tokenizer_free(tk);
     unspin_lexicon_close(lex);
     unspin_match_index_free(ix);
@@ -403,31 +387,31 @@ int main(int argc, char **argv)
     }
     unspin_error err;
     unspin_match_index *ix;
-    double t0 = now();
+    double t0 = bench_wall();
     if (unspin_match_index_create(&ix, &err))
-        die("index", &err);
+        bench_die("bench_match", "index", &err);
     for (size_t d = 0; d < ndocs; d++) {
         char name[32];
         snprintf(name, sizeof name, "doc%zu", d);
         if (unspin_match_index_add(ix, name, docs[d], lens[d], &err))
-            die("add", &err);
+            bench_die("bench_match", "add", &err);
     }
     if (unspin_match_index_finish(ix, &err))
-        die("finish", &err);
-    double ti = now() - t0;
+        bench_die("bench_match", "finish", &err);
+    double ti = bench_wall() - t0;
     unspin_matcher *m;
     if (unspin_matcher_create(ix, NULL, NULL, &m, &err))
-        die("matcher", &err);
+        bench_die("bench_match", "matcher", &err);
     size_t correct = 0;
     double tq = 0;
     for (size_t d = 0; d < ndocs; d++) {
         size_t ql;
         char *q = spin_doc(docs[d], lens[d], vocab, &ql);
         const unspin_match_result *r;
-        double t1 = now();
+        double t1 = bench_wall();
         if (unspin_match_query(m, q, ql, &r, &err))
-            die("query", &err);
-        tq += now() - t1;
+            bench_die("bench_match", "query", &err);
+        tq += bench_wall() - t1;
         correct += r->nhits && r->hits[0].doc == d;
         free(q);
     }

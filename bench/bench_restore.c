@@ -4,26 +4,12 @@
  *
  *   bench_restore [TEXT [MAX_BYTES]]   models from $UNSPIN_MODELS or ./models
  */
-#include "unspin.h"
+#include "bench.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static double cpu(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 int main(int argc, char **argv)
 {
@@ -55,7 +41,7 @@ int main(int argc, char **argv)
     char *line = NULL;
     size_t cap = 0, bytes = 0, words = 0, spans = 0;
     ssize_t n;
-    double t0 = now(), c0 = cpu();
+    double t0 = bench_wall(), c0 = bench_cpu();
     while ((n = getline(&line, &cap, f)) > 0 && bytes < (size_t)max_bytes) {
         unspin_restore_result *res;
         if (unspin_restore(r, line, (size_t)n, &res, &err)) {
@@ -67,7 +53,7 @@ int main(int argc, char **argv)
         spans += res->nspans;
         unspin_restore_result_free(res);
     }
-    double dt = now() - t0, dc = cpu() - c0;
+    double dt = bench_wall() - t0, dc = bench_cpu() - c0;
     printf("bench_restore: %zu bytes, %zu words in %.2f s (%.2f s CPU): %.3f MB/s, %.0f words/s per CPU second; "
            "%zu spans changed (%.2f%% of words)\n",
            bytes, words, dt, dc, (double)bytes / dc / 1e6, (double)words / dc, spans,

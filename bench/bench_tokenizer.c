@@ -2,7 +2,7 @@
  * text (fixed seed), fed in 1 MiB blocks as the CLI does; CPU time of the process,
  * so that a loaded machine does not skew it.
  * Prints "tokenizer: X MB/s (N tokens)". */
-#include "unspin.h"
+#include "bench.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -15,10 +15,7 @@ int main(void);
 static uint64_t rng = 0x9e3779b97f4a7c15u;
 static uint64_t next(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
+    return bench_xorshift64(&rng);
 }
 
 int main(void)
@@ -50,8 +47,7 @@ int main(void)
     if (unspin_tokenizer_create(&tk, &err) != UNSPIN_OK)
         return 1;
     size_t ntok = 0;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+    double t0 = bench_cpu();
     size_t pos = 0;
     while (pos < n) {
         size_t len = n - pos < block ? n - pos : block;
@@ -65,8 +61,7 @@ int main(void)
         ntok += k;
         pos += used;
     }
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
-    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    double secs = bench_cpu() - t0;
     printf("tokenizer: %.1f MB/s (%zu tokens)\n", (double)n / 1e6 / secs, ntok);
     unspin_tokenizer_free(tk);
     free(text);
