@@ -348,3 +348,39 @@ bool cli_default_model(const char *name, char *buf, size_t cap)
     snprintf(buf, cap, "%s/%s", env && *env ? env : "models", name);
     return false;
 }
+
+bool cli_model_path(const char *given, const char *name, char *buf, size_t cap)
+{
+    if (given) {
+        snprintf(buf, cap, "%s", given);
+        return access(buf, R_OK) == 0;
+    }
+    return cli_default_model(name, buf, cap);
+}
+
+bool cli_find_model(const char *cmd, const char *what, const char *opt, const char *given, const char *name,
+                       char *buf, size_t cap)
+{
+    if (cli_model_path(given, name, buf, cap))
+        return true;
+    cli_error("%s: %s not found: %s (build the models with 'make models' or give --%s)", cmd, what, buf, opt);
+    return false;
+}
+
+int cli_open_lm(const char *cmd, const char *opt, const char *given, unspin_lm **out)
+{
+    char path[4096];
+    unspin_error err;
+    if (!cli_find_model(cmd, "language model", opt, given, "default.uslm", path, sizeof path))
+        return CLI_MODEL;
+    return unspin_lm_open(path, out, &err) == UNSPIN_OK ? CLI_OK : cli_lib_error(&err, true);
+}
+
+int cli_open_lexicon(const char *cmd, const char *opt, const char *given, unspin_lexicon **out)
+{
+    char path[4096];
+    unspin_error err;
+    if (!cli_find_model(cmd, "lexicon", opt, given, "default.uslex", path, sizeof path))
+        return CLI_MODEL;
+    return unspin_lexicon_open(path, out, &err) == UNSPIN_OK ? CLI_OK : cli_lib_error(&err, true);
+}

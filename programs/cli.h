@@ -83,5 +83,22 @@ void cli_progress_end(void);
  * data folder. Writes the first existing "DIR/NAME" into buf; returns false
  * if none exists (buf then holds the ./models path for the error message). */
 bool cli_default_model(const char *name, char *buf, size_t cap);
+/* A command's model file: `given` (from its option) if not NULL, which must be
+ * readable, else the default NAME as cli_default_model() finds it. Returns
+ * false if there is none (buf then holds the path looked for). */
+bool cli_model_path(const char *given, const char *name, char *buf, size_t cap);
+/* cli_model_path() that reports a missing file as "unspin: CMD: WHAT not
+ * found: PATH (build the models with 'make models' or give --OPT)".
+ * Commands that need several models find them all before opening any, so
+ * that a missing file is reported before a bad one. */
+bool cli_find_model(const char *cmd, const char *what, const char *opt, const char *given, const char *name,
+                    char *buf, size_t cap);
+/* Find (as cli_find_model) and open a command's language model
+ * (default.uslm) or lexicon (default.uslex): `given` is the path from the
+ * option named `opt` (e.g. "model"), NULL for the default. Returns CLI_OK
+ * with *out set, else CLI_MODEL after an error line (not found, or the
+ * library's message for a bad file). */
+int cli_open_lm(const char *cmd, const char *opt, const char *given, unspin_lm **out);
+int cli_open_lexicon(const char *cmd, const char *opt, const char *given, unspin_lexicon **out);
 
 #endif

@@ -106,15 +106,6 @@ static int on_line(void *vctx, const char *line, size_t len, bool eol)
     return ferror(stdout) ? CLI_FAIL : CLI_OK;
 }
 
-static bool model_path(const char *given, const char *name, char *buf, size_t cap)
-{
-    if (given) {
-        snprintf(buf, cap, "%s", given);
-        return access(buf, R_OK) == 0;
-    }
-    return cli_default_model(name, buf, cap);
-}
-
 int cmd_check(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -148,16 +139,10 @@ int cmd_check(int argc, char **argv)
         }
     }
     char lm_path[4096], lex_path[4096], w_path[4096];
-    if (!model_path(lm_arg, "default.uslm", lm_path, sizeof lm_path)) {
-        cli_error("check: language model not found: %s (build the models with 'make models' or give --model)",
-                  lm_path);
+    if (!cli_find_model("check", "language model", "model", lm_arg, "default.uslm", lm_path, sizeof lm_path) ||
+        !cli_find_model("check", "lexicon", "lexicon", lex_arg, "default.uslex", lex_path, sizeof lex_path))
         return CLI_MODEL;
-    }
-    if (!model_path(lex_arg, "default.uslex", lex_path, sizeof lex_path)) {
-        cli_error("check: lexicon not found: %s (build the models with 'make models' or give --lexicon)", lex_path);
-        return CLI_MODEL;
-    }
-    bool have_w = model_path(w_arg, "default.uscheck", w_path, sizeof w_path);
+    bool have_w = cli_model_path(w_arg, "default.uscheck", w_path, sizeof w_path);
     if (!have_w && w_arg) {
         cli_error("check: weights not found: %s", w_path);
         return CLI_MODEL;

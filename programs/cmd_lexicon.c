@@ -116,22 +116,13 @@ int cmd_lexicon(int argc, char **argv)
     }
     if (optind >= argc)
         return cli_usage("lexicon", "expected a WORD or PHRASE");
-    char path[4096];
-    if (!model) {
-        if (!cli_default_model("default.uslex", path, sizeof path)) {
-            cli_error("lexicon: no lexicon found (%s); build one with 'unspin build lexicon' or use --model",
-                      path);
-            return CLI_MODEL;
-        }
-        model = path;
-    }
     unspin_error err;
     unspin_lexicon *lex = NULL;
     unspin_candidates *cs = NULL;
     unspin_tokenizer *tk = NULL;
-    if (unspin_lexicon_open(model, &lex, &err) != UNSPIN_OK)
-        return cli_lib_error(&err, true);
-    int rc = CLI_OK;
+    int rc = cli_open_lexicon("lexicon", "model", model, &lex);
+    if (rc != CLI_OK)
+        return rc;
     if (verify && unspin_lexicon_verify(lex, &err) != UNSPIN_OK)
         rc = cli_lib_error(&err, true);
     if (rc == CLI_OK && (unspin_candidates_create(&cs, &err) != UNSPIN_OK ||

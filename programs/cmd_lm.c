@@ -190,16 +190,8 @@ static int lm_score(int argc, char **argv)
         default: return CLI_USAGE;
         }
     }
-    char defpath[4096];
-    if (!model) {
-        if (!cli_default_model("default.uslm", defpath, sizeof defpath)) {
-            cli_error("lm score: no model: %s does not exist (give one with --model)", defpath);
-            return CLI_MODEL;
-        }
-        model = defpath;
-    }
     unspin_lm *lm;
-    int rc = open_model(model, &lm);
+    int rc = cli_open_lm("lm score", "model", model, &lm);
     if (rc)
         return rc;
     c.lm = lm;

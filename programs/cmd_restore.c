@@ -179,16 +179,6 @@ static int restore_document(rs_ctx *c, int nfiles, char **files)
     return rc;
 }
 
-/* Resolve a model path: the option's, or the default name in the model folder. */
-static bool model_path(const char *given, const char *name, char *buf, size_t cap)
-{
-    if (given) {
-        snprintf(buf, cap, "%s", given);
-        return access(buf, R_OK) == 0;
-    }
-    return cli_default_model(name, buf, cap);
-}
-
 int cmd_restore(int argc, char **argv)
 {
     enum { OPT_NO_CONS = 256 };
@@ -244,18 +234,11 @@ int cmd_restore(int argc, char **argv)
     if (c.diff && c.json)
         return cli_usage("restore", "--diff and --json cannot be combined");
     char lm_path[4096], lex_path[4096], chan_path[4096];
-    const struct { const char *given, *name; char *buf; const char *what; } models[] = {
-        {lm_arg, "default.uslm", lm_path, "language model"},
-        {lex_arg, "default.uslex", lex_path, "lexicon"},
-        {chan_arg, "default.uschan", chan_path, "channel model"},
-    };
-    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
-        if (!model_path(models[i].given, models[i].name, models[i].buf, 4096)) {
-            cli_error("restore: %s not found: %s (build the models with 'make models' or give --%s)",
-                      models[i].what, models[i].buf, i == 0 ? "model" : i == 1 ? "lexicon" : "channel");
-            return CLI_MODEL;
-        }
-    }
+    if (!cli_find_model("restore", "language model", "model", lm_arg, "default.uslm", lm_path, sizeof lm_path) ||
+        !cli_find_model("restore", "lexicon", "lexicon", lex_arg, "default.uslex", lex_path, sizeof lex_path) ||
+        !cli_find_model("restore", "channel model", "channel", chan_arg, "default.uschan", chan_path,
+                        sizeof chan_path))
+        return CLI_MODEL;
     unspin_error err;
     unspin_lm *lm = NULL;
     unspin_lexicon *lex = NULL;
