@@ -168,6 +168,14 @@ static int open_model(const char *path, unspin_lm **lm)
     return CLI_OK;
 }
 
+/* Open the one MODEL argument left after a subcommand's options. */
+static int open_one_model(int argc, char **argv, unspin_lm **lm)
+{
+    if (optind + 1 != argc)
+        return cli_usage(argv[0], "expected one model file");
+    return open_model(argv[optind], lm);
+}
+
 static int lm_score(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -238,10 +246,8 @@ static int lm_info(int argc, char **argv)
         default: return CLI_USAGE;
         }
     }
-    if (optind + 1 != argc)
-        return cli_usage(argv[0], "expected one model file");
     unspin_lm *lm;
-    int rc = open_model(argv[optind], &lm);
+    int rc = open_one_model(argc, argv, &lm);
     if (rc)
         return rc;
     unspin_lm_info info;
@@ -323,10 +329,8 @@ static int lm_export(int argc, char **argv)
         default: return CLI_USAGE;
         }
     }
-    if (optind + 1 != argc)
-        return cli_usage(argv[0], "expected one model file");
     unspin_lm *lm;
-    int rc = open_model(argv[optind], &lm);
+    int rc = open_one_model(argc, argv, &lm);
     if (rc)
         return rc;
     unspin_error err;
