@@ -114,8 +114,14 @@ typedef struct revent {
     uint32_t list_off, count;  /* the candidates, NUL-separated, in revpool */
 } revent;
 
+/* Key of a document table entry (docent, gainent begin with it): bytes
+ * [off, off + len) of the table's pool; len 0 marks an empty slot. */
+typedef struct keyref {
+    uint32_t off, len;
+} keyref;
+
 typedef struct gainent {
-    uint32_t key_off, key_len; /* "s\tw" in r->gainpool */
+    keyref key;                /* "s\tw" in r->gainpool */
     uint32_t n;                /* occurrences of s where w was an option */
     float sum;                 /* their LM gains over keeping s, each clipped to +-GAIN_CLIP */
 } gainent;
@@ -130,7 +136,7 @@ typedef struct tid_ent {
 } tid_ent;
 
 typedef struct docent {
-    uint32_t key_off, key_len; /* "s\tw" or "s\t" in r->docpool */
+    keyref key;                /* "s\tw" or "s\t" in r->docpool */
     uint32_t count;
 } docent;
 
@@ -243,23 +249,37 @@ static float dot(const float *w, const float *f)
 /* ---------------------------------------------------------------------- */
 /* document memory: counts of confidently restored pairs */
 
-static uint64_t doc_hash(const char *k, size_t n)
+/* Find the slot of key k in an open-addressing table of `slots` (a power of
+ * two) entries of `stride` bytes, each beginning with its keyref into pool;
+ * returns the slot (empty or matching). */
+static size_t key_slot(const void *tab, size_t stride, size_t slots, const char *pool, const char *k, size_t n)
 {
-    return us_hash(k, n);
+    size_t i = (size_t)us_hash(k, n) & (slots - 1);
+    for (;;) {
+        const keyref *e = (const keyref *)(const void *)((const char *)tab + i * stride);
+        if (e->len == 0)
+            return i;
+        if (e->len == n && memcmp(pool + e->off, k, n) == 0)
+            return i;
+        i = (i + 1) & (slots - 1);
+    }
 }
 
-/* Find the slot of key; returns the slot (empty or matching). */
+/* Copy key k to the end of *pool and point *key at it; -1 when out of memory. */
+static int key_store(char **pool, size_t *npool, size_t *cap, keyref *key, const char *k, size_t n)
+{
+    if (grow(pool, cap, *npool + n, 1, NULL) < 0)
+        return -1;
+    memcpy(*pool + *npool, k, n);
+    key->off = (uint32_t)*npool;
+    key->len = (uint32_t)n;
+    *npool += n;
+    return 0;
+}
+
 static size_t doc_slot(const unspin_restorer *r, const char *k, size_t n)
 {
-    size_t i = (size_t)doc_hash(k, n) & (DOC_SLOTS - 1);
-    for (;;) {
-        const docent *e = &r->doc[i];
-        if (e->key_len == 0)
-            return i;
-        if (e->key_len == n && memcmp(r->docpool + e->key_off, k, n) == 0)
-            return i;
-        i = (i + 1) & (DOC_SLOTS - 1);
-    }
+    return key_slot(r->doc, sizeof *r->doc, DOC_SLOTS, r->docpool, k, n);
 }
 
 static uint32_t doc_count(const unspin_restorer *r, const char *k, size_t n)
@@ -275,13 +295,9 @@ static void doc_inc(unspin_restorer *r, const char *k, size_t n)
         return;
     size_t i = doc_slot(r, k, n);
     docent *e = &r->doc[i];
-    if (e->key_len == 0) {
-        if (grow(&r->docpool, &r->capdocpool, r->ndocpool + n, 1, NULL) < 0)
+    if (e->key.len == 0) {
+        if (key_store(&r->docpool, &r->ndocpool, &r->capdocpool, &e->key, k, n) < 0)
             return;
-        memcpy(r->docpool + r->ndocpool, k, n);
-        e->key_off = (uint32_t)r->ndocpool;
-        e->key_len = (uint32_t)n;
-        r->ndocpool += n;
         r->ndoc++;
     }
     e->count++;
@@ -300,15 +316,7 @@ static size_t doc_key(char *buf, size_t cap, const char *s, size_t sn, const cha
 
 static size_t gain_slot(const unspin_restorer *r, const char *k, size_t n)
 {
-    size_t i = (size_t)doc_hash(k, n) & (GAIN_SLOTS - 1);
-    for (;;) {
-        const gainent *e = &r->gain[i];
-        if (e->key_len == 0)
-            return i;
-        if (e->key_len == n && memcmp(r->gainpool + e->key_off, k, n) == 0)
-            return i;
-        i = (i + 1) & (GAIN_SLOTS - 1);
-    }
+    return key_slot(r->gain, sizeof *r->gain, GAIN_SLOTS, r->gainpool, k, n);
 }
 
 static void gain_add(unspin_restorer *r, const char *k, size_t n, float g)
@@ -317,13 +325,9 @@ static void gain_add(unspin_restorer *r, const char *k, size_t n, float g)
         return;
     size_t i = gain_slot(r, k, n);
     gainent *e = &r->gain[i];
-    if (e->key_len == 0) {
-        if (r->ngain >= GAIN_MAX || grow(&r->gainpool, &r->capgainpool, r->ngainpool + n, 1, NULL) < 0)
+    if (e->key.len == 0) {
+        if (r->ngain >= GAIN_MAX || key_store(&r->gainpool, &r->ngainpool, &r->capgainpool, &e->key, k, n) < 0)
             return;
-        memcpy(r->gainpool + r->ngainpool, k, n);
-        e->key_off = (uint32_t)r->ngainpool;
-        e->key_len = (uint32_t)n;
-        r->ngainpool += n;
         r->ngain++;
     }
     e->n++;
@@ -341,7 +345,7 @@ static float gain_boost(const unspin_restorer *r, const char *k, size_t n, int *
     if (r->ngain == 0 || n == 0)
         return 0;
     const gainent *e = &r->gain[gain_slot(r, k, n)];
-    if (e->key_len == 0 || e->n < 2)
+    if (e->key.len == 0 || e->n < 2)
         return 0;
     float mean = e->sum / (float)e->n;
     float b = e->sum - mean; /* the others: n - 1 occurrences at the mean */
@@ -350,7 +354,7 @@ static float gain_boost(const unspin_restorer *r, const char *k, size_t n, int *
     const char *tab = memchr(k, '\t', n);
     if (tab) {
         const gainent *u = &r->gain[gain_slot(r, tab, n - (size_t)(tab - k))];
-        if (u->key_len != 0 && u->n > 0)
+        if (u->key.len != 0 && u->n > 0)
             return b;
     }
     *ok = mean >= GAIN_MIN_MEAN;
@@ -819,11 +823,11 @@ static int word_repeated(unspin_restorer *r, const dtok *t)
     if (!kl || r->ngain == 0)
         return 0;
     const gainent *e = &r->gain[gain_slot(r, key, kl)];
-    if (e->key_len == 0 || e->n < 2)
+    if (e->key.len == 0 || e->n < 2)
         return 0;
     key[0] = '\n'; /* "\nw": observations of w in pass 2 */
     const gainent *o = &r->gain[gain_slot(r, key, kl)];
-    if (o->key_len != 0 && o->n >= GAIN_OBS_MAX)
+    if (o->key.len != 0 && o->n >= GAIN_OBS_MAX)
         return 0;
     gain_add(r, key, kl, 0);
     return 1;
@@ -902,7 +906,7 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
         char key[600];
         size_t kl = doc_key(key, sizeof key, "", 0, words[0], lens[0]);
         const gainent *ge = kl ? &r->gain[gain_slot(r, key, kl)] : NULL;
-        obs_rep = ge && ge->key_len != 0 && ge->n >= 2;
+        obs_rep = ge && ge->key.len != 0 && ge->n >= 2;
     }
     int64_t obs_cs[MAX_SPAN] = {-1, -1, -1, -1}; /* document counts of the observed spans */
     long best_i = -1;                 /* candidate with the most document evidence */
