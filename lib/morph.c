@@ -559,6 +559,19 @@ static int rexc_find(const morph *m, const char *w, size_t len, int tag, mrec *b
 static const char *const man_not_men[] = {"human", "shaman", "talisman", "caiman", "cayman",
                                           "german", "roman", "ottoman", "walkman", "brahman", "dolman"};
 
+/* w + "ed" or "ing" where the stem is kept: picnic -> picnicked (a -k- after
+ * -ic), stop -> stopped (the final consonant doubled), walk -> walked. */
+static void put_suffixed(sbuf *s, const char *w, size_t len, const char *suffix)
+{
+    char last = len ? w[len - 1] : 0, prev = len > 1 ? w[len - 2] : 0;
+    sb_put(s, w, len);
+    if (last == 'c' && prev == 'i' && syllables(w, len) > 1)
+        sb_puts(s, "k");
+    else if (should_double(w, len))
+        sb_put(s, &last, 1);
+    sb_puts(s, suffix);
+}
+
 /* Regular inflection of one word. */
 static void inflect_word(const morph *m, const char *w, size_t len, int tag, sbuf *s)
 {
@@ -625,16 +638,8 @@ static void inflect_word(const morph *m, const char *w, size_t len, int tag, sbu
         } else if (last == 'y' && is_cons(prev)) {
             sb_put(s, w, len - 1);
             sb_puts(s, "ied");
-        } else if (last == 'c' && prev == 'i' && syllables(w, len) > 1) {
-            sb_put(s, w, len);
-            sb_puts(s, "ked");
-        } else if (should_double(w, len)) {
-            sb_put(s, w, len);
-            sb_put(s, &last, 1);
-            sb_puts(s, "ed");
         } else {
-            sb_put(s, w, len);
-            sb_puts(s, "ed");
+            put_suffixed(s, w, len, "ed");
         }
         return;
     case MORPH_VBG:
@@ -644,16 +649,8 @@ static void inflect_word(const morph *m, const char *w, size_t len, int tag, sbu
         } else if (last == 'e' && len > 2 && prev != 'e' && prev != 'y' && prev != 'o') {
             sb_put(s, w, len - 1);
             sb_puts(s, "ing");
-        } else if (last == 'c' && prev == 'i' && syllables(w, len) > 1) {
-            sb_put(s, w, len);
-            sb_puts(s, "king");
-        } else if (should_double(w, len)) {
-            sb_put(s, w, len);
-            sb_put(s, &last, 1);
-            sb_puts(s, "ing");
         } else {
-            sb_put(s, w, len);
-            sb_puts(s, "ing");
+            put_suffixed(s, w, len, "ing");
         }
         return;
     default: { /* JJR JJS RBR RBS */
