@@ -329,6 +329,25 @@ static int jp_int(jp *j, const char *key, long *out)
     return UNSPIN_OK;
 }
 
+/* After a member of an object: skips the ',' before the next member
+ * (returns 1) or the '}' that closes the object (returns 0); else an
+ * error naming `what` ("the vectors object"). */
+static int jp_object_next(jp *j, const char *what)
+{
+    jp_ws(j);
+    if (j->p >= j->end)
+        return jp_fail(j, j->p, "unexpected end of input in %s", what);
+    if (*j->p == ',') {
+        j->p++;
+        return 1;
+    }
+    if (*j->p == '}') {
+        j->p++;
+        return 0;
+    }
+    return jp_fail(j, j->p, "expected ',' or '}' in %s", what);
+}
+
 static int jp_document(jp *j, embed_builder **out)
 {
     long dim = -1, size = -1;
@@ -418,41 +437,17 @@ static int jp_document(jp *j, embed_builder **out)
                             rc = jp_fail(j, wat, "%s", j->err ? j->err->message : "bad entry");
                             goto fail;
                         }
-                        jp_ws(j);
-                        if (j->p >= j->end) {
-                            rc = jp_fail(j, j->p, "unexpected end of input in the vectors object");
-                            goto fail;
-                        }
-                        if (*j->p == ',') {
-                            j->p++;
-                            continue;
-                        }
-                        if (*j->p == '}') {
-                            j->p++;
+                        CK(jp_object_next(j, "the vectors object"));
+                        if (rc == 0)
                             break;
-                        }
-                        rc = jp_fail(j, j->p, "expected ',' or '}' in the vectors object");
-                        goto fail;
                     }
                 }
             } else {
                 CK(jp_skip(j, 1));
             }
-            jp_ws(j);
-            if (j->p >= j->end) {
-                rc = jp_fail(j, j->p, "unexpected end of input in the top-level object");
-                goto fail;
-            }
-            if (*j->p == ',') {
-                j->p++;
-                continue;
-            }
-            if (*j->p == '}') {
-                j->p++;
+            CK(jp_object_next(j, "the top-level object"));
+            if (rc == 0)
                 break;
-            }
-            rc = jp_fail(j, j->p, "expected ',' or '}' in the top-level object");
-            goto fail;
         }
     }
     jp_ws(j);
