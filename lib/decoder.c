@@ -1228,10 +1228,13 @@ static int search(unspin_restorer *r, uint32_t ps, uint32_t pe, unspin_error *er
     return UNSPIN_OK;
 }
 
-/* The observed path (keep everywhere) of positions [ps, pe), for the fit tool. */
-static void observed_path(unspin_restorer *r, uint32_t ps, uint32_t pe)
+/* The observed path (keep everywhere) of positions [ps, pe) into path_opt
+ * and path_st (grown to fit), for the fit tool and the observation pass. */
+static int observed_path(unspin_restorer *r, uint32_t ps, uint32_t pe, unspin_error *err)
 {
     size_t P = pe - ps;
+    US_TRY(grow(&r->path_opt, &r->cappath, P + 1, sizeof(int32_t), err));
+    US_TRY(grow(&r->path_st, &r->cappathst, P + 1, sizeof(unspin_lm_state), err));
     unspin_lm_state st = r->begin_state;
     for (size_t b = 0; b < P; b++) {
         uint32_t oi = r->opt_first[ps + b];
@@ -1241,6 +1244,7 @@ static void observed_path(unspin_restorer *r, uint32_t ps, uint32_t pe)
     }
     r->path_opt[P] = -1;
     r->path_st[P] = st;
+    return UNSPIN_OK;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1892,9 +1896,7 @@ int unspin_restore_observe(unspin_restorer *r, const char *text, size_t len, int
     for (uint32_t ps = 0; ps < r->npos;) {
         uint32_t pe = next_sentence_end(r, ps);
         size_t P = pe - ps;
-        US_TRY(grow(&r->path_opt, &r->cappath, P + 1, sizeof(int32_t), err));
-        US_TRY(grow(&r->path_st, &r->cappathst, P + 1, sizeof(unspin_lm_state), err));
-        observed_path(r, ps, pe);
+        US_TRY(observed_path(r, ps, pe, err));
         for (size_t b = 0; b < P; b++) {
             uint32_t p = ps + (uint32_t)b;
             uint32_t n = r->opt_n[p];
@@ -1936,9 +1938,7 @@ int us_dec_collect(unspin_restorer *r, const char *text, size_t len, us_dec_exam
     for (uint32_t ps = 0; ps < r->npos;) {
         uint32_t pe = next_sentence_end(r, ps);
         size_t P = pe - ps;
-        US_TRY(grow(&r->path_opt, &r->cappath, P + 1, sizeof(int32_t), err));
-        US_TRY(grow(&r->path_st, &r->cappathst, P + 1, sizeof(unspin_lm_state), err));
-        observed_path(r, ps, pe);
+        US_TRY(observed_path(r, ps, pe, err));
         for (size_t b = 0; b < P; b++) {
             uint32_t p = ps + (uint32_t)b;
             uint32_t n = r->opt_n[p];
