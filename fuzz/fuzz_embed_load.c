@@ -1,6 +1,7 @@
 /* fuzz_embed_load.c - open arbitrary bytes as a word-vector table (the
  * embedding section of a .uslex file). Opening must fail cleanly, or give a
  * table whose every query stays in bounds. */
+#include "fuzz.h"
 #include "embed.h"
 
 #include <stdint.h>
@@ -11,10 +12,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    uint64_t *buf = malloc(size / 8 * 8 + 8); /* sections are 8-byte aligned */
+    void *buf = fuzz_aligned_copy(data, size);
     if (!buf)
         return 0;
-    memcpy(buf, data, size);
     unspin_error err;
     embed *e;
     if (embed_open(buf, size, &e, &err) == UNSPIN_OK) {

@@ -1,6 +1,7 @@
 /* fuzz_lm_load.c - open arbitrary bytes as a .uslm model from memory. Opening
  * must fail cleanly or give a model whose every query stays in bounds:
  * checksum, word lookups, scoring sequences, and visiting every n-gram. */
+#include "fuzz.h"
 #include "lm_format.h"
 
 #include <stdint.h>
@@ -20,11 +21,9 @@ static int count_fn(void *ctx, int n, const unspin_word *ids, float logprob, flo
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    /* the model needs 8-byte aligned data, as mmap gives */
-    uint64_t *buf = malloc(size / 8 * 8 + 8);
+    void *buf = fuzz_aligned_copy(data, size);
     if (!buf)
         return 0;
-    memcpy(buf, data, size);
     unspin_error err;
     unspin_lm *lm;
     if (lm_open_memory(buf, size, "fuzz.uslm", &lm, &err) != UNSPIN_OK) {

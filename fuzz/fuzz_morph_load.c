@@ -1,6 +1,7 @@
 /* fuzz_morph_load.c - open arbitrary bytes as a morphology blob (the morph
  * section of a .uslex file). Opening must fail cleanly, or give tables whose
  * every query stays in bounds. */
+#include "fuzz.h"
 #include "morph.h"
 
 #include <stdint.h>
@@ -11,10 +12,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    uint64_t *buf = malloc(size / 8 * 8 + 8); /* sections are 8-byte aligned */
+    void *buf = fuzz_aligned_copy(data, size);
     if (!buf)
         return 0;
-    memcpy(buf, data, size);
     unspin_error err;
     morph *m;
     if (morph_open(buf, size, &m, &err) == UNSPIN_OK) {
