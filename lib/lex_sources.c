@@ -43,6 +43,16 @@ static int next_line(const char *buf, size_t len, size_t *pos, const char **line
     return 1;
 }
 
+/* next_line() without the trailing '\r's of a CRLF file. */
+static int next_line_nocr(const char *buf, size_t len, size_t *pos, const char **line, size_t *llen)
+{
+    if (!next_line(buf, len, pos, line, llen))
+        return 0;
+    while (*llen && (*line)[*llen - 1] == '\r')
+        (*llen)--;
+    return 1;
+}
+
 static int intern_cleaned(lexb *b, const char *s, size_t n, int underscores, int64_t *id, unspin_error *err)
 {
     char tmp[256];
@@ -315,11 +325,9 @@ int lex_parse_mythes(lexb *b, const char *data, size_t len, const char *name, un
     size_t pos = 0, llen;
     const char *line;
     uint32_t lineno = 0;
-    if (!next_line(data, len, &pos, &line, &llen))
+    if (!next_line_nocr(data, len, &pos, &line, &llen))
         return us_error(err, UNSPIN_E_FORMAT, "%s: empty thesaurus file", name);
     lineno++;
-    while (llen && line[llen - 1] == '\r')
-        llen--;
     int latin1 = 0;
     if (llen == 5 && memcmp(line, "UTF-8", 5) == 0)
         latin1 = 0;
@@ -327,10 +335,8 @@ int lex_parse_mythes(lexb *b, const char *data, size_t len, const char *name, un
         latin1 = 1;
     else
         return us_error(err, UNSPIN_E_FORMAT, "%s:1: unknown encoding line (want UTF-8 or ISO8859-1)", name);
-    while (next_line(data, len, &pos, &line, &llen)) {
+    while (next_line_nocr(data, len, &pos, &line, &llen)) {
         lineno++;
-        while (llen && line[llen - 1] == '\r')
-            llen--;
         if (!llen)
             continue;
         const char *bar = memchr(line, '|', llen);
@@ -340,11 +346,9 @@ int lex_parse_mythes(lexb *b, const char *data, size_t len, const char *name, un
         int64_t head;
         US_TRY(intern_enc(b, line, (size_t)(bar - line), latin1, &head, err));
         for (uint32_t s = 0; s < nsenses; s++) {
-            if (!next_line(data, len, &pos, &line, &llen))
+            if (!next_line_nocr(data, len, &pos, &line, &llen))
                 return us_error(err, UNSPIN_E_FORMAT, "%s:%u: file ends inside an entry", name, lineno);
             lineno++;
-            while (llen && line[llen - 1] == '\r')
-                llen--;
             size_t i = 0;
             int field = 0;
             while (i <= llen) {
@@ -571,10 +575,8 @@ int lex_parse_moby(lexb *b, const char *data, size_t len, const char *name, unsp
     size_t pos = 0, llen;
     const char *line;
     uint32_t lineno = 0;
-    while (next_line(data, len, &pos, &line, &llen)) {
+    while (next_line_nocr(data, len, &pos, &line, &llen)) {
         lineno++;
-        while (llen && line[llen - 1] == '\r')
-            llen--;
         if (!llen)
             continue;
         const char *comma = memchr(line, ',', llen);
