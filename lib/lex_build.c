@@ -93,8 +93,14 @@ static int strmap_put(strmap *m, const char *s, size_t len, int64_t val, size_t 
         return UNSPIN_E_LIMIT;
     if ((m->n + 1) * 2 > m->nslots)
         US_TRY(strmap_rehash(m, m->nslots ? m->nslots * 2 : 1024));
+    /* s may be a key of this map (lexb_write() interns the first word of a
+     * phrase), which growing the arena moves */
+    int inside = m->arena && s >= m->arena && s < m->arena + m->alen;
+    size_t soff = inside ? (size_t)(s - m->arena) : 0;
     if (us_grow((void **)&m->arena, &m->acap, m->alen + len + 1, 1) < 0)
         return UNSPIN_E_NOMEM;
+    if (inside)
+        s = m->arena + soff;
     size_t cap = m->cap;
     if (us_grow((void **)&m->koff, &cap, m->n + 1, sizeof *m->koff) < 0)
         return UNSPIN_E_NOMEM;
