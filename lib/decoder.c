@@ -58,6 +58,10 @@
 #define GAIN_OBS_MAX 8u     /* occurrences of a word observed for the evidence */
 #define MAX_LM_GAIN 4.5f    /* log10: a candidate whose channel score is so far below keeping's
                                that even this LM gain could not make it win is dropped */
+#define PHRASE_MAX_WORDS 5  /* phrase mode: a paragraph of at most this many words, no final . ! ? */
+#define PHRASE_BEAM 64      /* ... searched with this beam */
+#define PHRASE_CANDS 32     /* ... with this many candidates per word (at least) */
+#define PHRASE_MARGIN 2.0   /* ... changed when the best reading beats keeping every word by this (nats) */
 
 /* A copied token of the paragraph. */
 typedef struct dtok {
@@ -107,6 +111,7 @@ typedef struct dpost {
     float p_keep;
     int32_t alt;         /* best non-keep option by posterior, -1 when none */
     float p_alt, lm_gain, chan_gain;
+    int phrase;          /* phrase mode: the path option is taken as a whole-line decision */
 } dpost;
 
 typedef struct revent {
@@ -193,6 +198,9 @@ struct unspin_restorer {
     gainent *gain; size_t ngain;
     char *gainpool; size_t ngainpool, capgainpool;
     int observing;     /* in pass 2 of unspin_restore_observe() */
+    size_t max_cands;  /* candidates kept per position in this paragraph */
+    int restoring;     /* in unspin_restore() (phrase mode; not for the fit tool) */
+    double best_score; /* score of the best path found by the last search() (</s> included) */
 };
 
 /* ---------------------------------------------------------------------- */
@@ -1013,7 +1021,7 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
     qsort(*tmp, m, sizeof(cand_tmp), cmp_cand);
     /* evidence that costs more (reverse lookups, word vectors) for the best
      * candidates only, then the final cut */
-    size_t mc = m < r->opts.max_cands + 4 ? m : r->opts.max_cands + 4;
+    size_t mc = m < r->max_cands + 4 ? m : r->max_cands + 4;
     int use_reverse = r->w[CH_F_REV_FOUND] != 0 || r->w[CH_F_REV_RANK] != 0 || r->w[CH_F_REV_FANOUT] != 0;
     for (size_t i = 0; i < mc; i++) {
         cand_tmp *ct = &(*tmp)[i];
@@ -1062,9 +1070,9 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
      * lexicon's ranking is not the spinner's thesaurus, and an original it
      * ranks low is often the one the context asks for */
     size_t extra = 0;
-    if (m > r->opts.max_cands) {
-        size_t rest = m - r->opts.max_cands;
-        cand_tmp *others = *tmp + r->opts.max_cands;
+    if (m > r->max_cands) {
+        size_t rest = m - r->max_cands;
+        cand_tmp *others = *tmp + r->max_cands;
         for (size_t i = 0; i < rest; i++)
             others[i].chan += r->w[CH_F_LM] *
                               (float)quick_lm(r, obs_st, others[i].ids, others[i].nw, p + others[i].c->span, sent_end);
@@ -1072,7 +1080,7 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
         extra = rest < LM_EXTRA ? rest : LM_EXTRA;
         for (size_t i = 0; i < extra; i++) /* back to the channel score alone */
             others[i].chan = dot(r->w, others[i].f) + others[i].boost;
-        m = r->opts.max_cands + extra;
+        m = r->max_cands + extra;
     }
     float keep_chan = r->opt[r->nopt - 1].chan, floor_chan = keep_chan - r->w[CH_F_LM] * MAX_LM_GAIN;
     for (size_t i = 0; i < m; i++) {
@@ -1088,10 +1096,15 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
     return UNSPIN_OK;
 }
 
+static int phrase_line(const unspin_restorer *r);
+
 /* Options for every position of the paragraph. */
 static int build_lattice(unspin_restorer *r, unspin_error *err)
 {
     r->nopt = r->nids = 0;
+    r->max_cands = r->opts.max_cands;
+    if (r->restoring && r->max_cands < PHRASE_CANDS && phrase_line(r))
+        r->max_cands = PHRASE_CANDS; /* a short line: a wider lattice is cheap */
     US_TRY(grow(&r->opt_first, &r->capopt_pos, r->npos + 1, sizeof(uint32_t), err));
     US_TRY(grow(&r->opt_n, &r->capopt_n, r->npos + 1, sizeof(uint32_t), err));
     size_t cap2 = 0;
@@ -1145,7 +1158,7 @@ static double score_words(const unspin_restorer *r, unspin_lm_state *st, const u
 }
 
 /* Best path of positions [ps, pe): fills path_opt/path_st for boundaries 0..P (relative). */
-static int search(unspin_restorer *r, uint32_t ps, uint32_t pe, unspin_error *err)
+static int search(unspin_restorer *r, uint32_t ps, uint32_t pe, size_t beam, unspin_error *err)
 {
     size_t P = pe - ps;
     if (r->caplists < P + 1) {
@@ -1167,8 +1180,8 @@ static int search(unspin_restorer *r, uint32_t ps, uint32_t pe, unspin_error *er
         if (l->n == 0)
             continue;
         qsort(l->h, l->n, sizeof(hyp), cmp_hyp);
-        if (l->n > r->opts.beam)
-            l->n = r->opts.beam;
+        if (l->n > beam)
+            l->n = beam;
         while (l->n > 1 && l->h[l->n - 1].score < l->h[0].score - PRUNE_MARGIN)
             l->n--;
         uint32_t p = ps + (uint32_t)b;
@@ -1215,6 +1228,7 @@ static int search(unspin_restorer *r, uint32_t ps, uint32_t pe, unspin_error *er
         r->path_opt[b] = -1;
     if (l->n == 0)
         return us_error(err, UNSPIN_E_INVALID, "restore: search lost every hypothesis");
+    r->best_score = bs;
     /* backtrack */
     size_t b = P, i = best;
     r->path_st[P] = l->h[i].st;
@@ -1343,6 +1357,7 @@ static int posteriors(unspin_restorer *r, uint32_t ps, uint32_t pe, unspin_error
         d->p_keep = r->path_opt[b] >= 0 && r->opt[r->path_opt[b]].keep ? 1.0f : 0.0f;
         d->alt = -1;
         d->p_alt = d->lm_gain = d->chan_gain = 0;
+        d->phrase = 0;
         if (r->path_opt[b] < 0 || r->opt_n[p] < 2)
             continue;
         US_TRY(local_scores(r, ps, pe, b, 0, err));
@@ -1410,6 +1425,67 @@ static void refresh_consistency(unspin_restorer *r)
 /* Search and posteriors over the lattice already built. */
 static int decode_lattice(unspin_restorer *r, unspin_error *err);
 
+/* Phrase mode: is the paragraph a short line without sentence context (a
+ * term or a title: at most PHRASE_MAX_WORDS words, one sentence, no final
+ * . ! ?)? Such a line gives the conditional posteriors nothing to go on
+ * when several of its words were replaced ("irregular woodland": neither
+ * word alone makes a better phrase), so the line is decided as a whole. */
+static int phrase_line(const unspin_restorer *r)
+{
+    size_t nw = 0;
+    for (uint32_t p = 0; p < r->npos; p++) {
+        const dtok *t = &r->tok[r->ptok[p]];
+        if (t->kind == UNSPIN_TOKEN_WORD && ++nw > PHRASE_MAX_WORDS)
+            return 0;
+        if (p > 0 && (t->flags & UNSPIN_TOKEN_SENT_START))
+            return 0;
+    }
+    if (nw == 0)
+        return 0;
+    const dtok *last = &r->tok[r->ptok[r->npos - 1]];
+    if (last->kind == UNSPIN_TOKEN_PUNCT && last->norm_len == 1 && strchr(".!?", r->pool[last->norm_off]))
+        return 0;
+    return 1;
+}
+
+/* Phrase mode (see phrase_line()): the best reading of the whole line
+ * (beam PHRASE_BEAM, scored as a sentence <s> ... </s>, channel scores
+ * included) against keeping every word; its changes are made together when
+ * it wins by PHRASE_MARGIN nats, and the line is kept otherwise. The
+ * reported posteriors are the conditional ones (posteriors()); the
+ * confidence of a phrase-mode change is the logistic of the margin. */
+static int decode_phrase(unspin_restorer *r, unspin_error *err)
+{
+    uint32_t P = (uint32_t)r->npos;
+    US_TRY(search(r, 0, P, PHRASE_BEAM, err));
+    double best = r->best_score;
+    US_TRY(posteriors(r, 0, P, err));
+    /* keeping every word */
+    const double wlm = r->w[CH_F_LM];
+    unspin_lm_state st = r->begin_state;
+    double keep = 0, lm = 0;
+    for (uint32_t p = 0; p < P; p++) {
+        const dopt *o = &r->opt[r->opt_first[p]];
+        keep += o->chan;
+        lm += score_words(r, &st, r->ids + o->ids, o->nw);
+    }
+    lm += unspin_lm_score(r->lm, &st, r->eos, &st);
+    keep += wlm * lm;
+    double margin = best - keep;
+    if (margin < PHRASE_MARGIN)
+        return UNSPIN_OK; /* the conditional decisions stand (they rarely change a short line) */
+    float conf = (float)(1.0 / (1.0 + exp(-margin)));
+    for (uint32_t p = 0; p < P; p++) {
+        dpost *d = &r->post[p];
+        if (d->best < 0 || r->opt[d->best].keep)
+            continue;
+        d->phrase = 1;
+        if (d->p_best < conf)
+            d->p_best = conf;
+    }
+    return UNSPIN_OK;
+}
+
 /* Build, search and compute posteriors for the whole paragraph. */
 static int decode_paragraph(unspin_restorer *r, unspin_error *err)
 {
@@ -1428,8 +1504,10 @@ static int decode_lattice(unspin_restorer *r, unspin_error *err)
         int any = 0;
         for (uint32_t p = ps; p < pe && !any; p++)
             any = r->opt_n[p] > 1;
-        if (any) {
-            US_TRY(search(r, ps, pe, err));
+        if (any && r->restoring && ps == 0 && pe == r->npos && phrase_line(r)) {
+            US_TRY(decode_phrase(r, err));
+        } else if (any) {
+            US_TRY(search(r, ps, pe, r->opts.beam, err));
             US_TRY(posteriors(r, ps, pe, err));
         } else {
             for (uint32_t p = ps; p < pe; p++) {
@@ -1438,6 +1516,7 @@ static int decode_lattice(unspin_restorer *r, unspin_error *err)
                 d->p_best = d->p_keep = 1;
                 d->alt = -1;
                 d->p_alt = d->lm_gain = d->chan_gain = 0;
+                d->phrase = 0;
             }
         }
         ps = pe;
@@ -1449,7 +1528,11 @@ static int decode_lattice(unspin_restorer *r, unspin_error *err)
 static int is_change(const unspin_restorer *r, uint32_t p)
 {
     const dpost *d = &r->post[p];
-    if (d->best < 0 || r->opt[d->best].keep || d->p_best < r->threshold)
+    if (d->best < 0 || r->opt[d->best].keep)
+        return 0;
+    if (d->phrase)
+        return 1;
+    if (d->p_best < r->threshold)
         return 0;
     const dopt *o = &r->opt[d->best];
     return (o->span == 1 && o->nw == 1) || d->p_best >= r->phrase_threshold;
@@ -1846,11 +1929,14 @@ int unspin_restore(unspin_restorer *r, const char *text, size_t len, unspin_rest
     if (!text)
         text = "";
     US_TRY(prepare(r, text, len, err));
-    US_TRY(decode_paragraph(r, err));
-    if (r->opts.consistency && record_pairs(r) > 0) { /* second pass with this paragraph's pairs */
+    r->restoring = 1;
+    int drc = decode_paragraph(r, err);
+    if (drc == UNSPIN_OK && r->opts.consistency && record_pairs(r) > 0) { /* second pass with this paragraph's pairs */
         refresh_consistency(r);
-        US_TRY(decode_lattice(r, err));
+        drc = decode_lattice(r, err);
     }
+    r->restoring = 0;
+    US_TRY(drc);
     size_t nwords = 0;
     for (size_t p = 0; p < r->npos; p++)
         nwords += r->tok[r->ptok[p]].kind == UNSPIN_TOKEN_WORD;
