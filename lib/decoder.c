@@ -311,10 +311,27 @@ static void doc_inc(unspin_restorer *r, const char *k, size_t n)
     e->count++;
 }
 
+/* The observed words of positions [p, p+span) as "w1 w2 ..." into out
+ * (normalised forms; cut at whole words when it would not fit). */
+static size_t observed_span(const unspin_restorer *r, uint32_t p, uint32_t span, char *out, size_t cap)
+{
+    size_t on = 0;
+    for (uint32_t q = p; q < p + span && q < r->npos; q++) {
+        const dtok *t = &r->tok[r->ptok[q]];
+        if (on + t->norm_len + 2 >= cap)
+            break;
+        if (q > p)
+            out[on++] = ' ';
+        memcpy(out + on, r->pool + t->norm_off, t->norm_len);
+        on += t->norm_len;
+    }
+    return on;
+}
+
 /* Key "s\tw" (w may be empty) into buf; returns its length, 0 if too long. */
 static size_t doc_key(char *buf, size_t cap, const char *s, size_t sn, const char *w, size_t wn)
 {
-    if (sn + wn + 1 > cap)
+    if (sn >= cap || wn >= cap || sn + wn + 1 > cap)
         return 0;
     memcpy(buf, s, sn);
     buf[sn] = '\t';
@@ -1399,15 +1416,7 @@ static void refresh_consistency(unspin_restorer *r)
             if (o->keep)
                 continue;
             char obs[512];
-            size_t on = 0;
-            for (uint32_t q = p; q < p + o->span && q < r->npos; q++) {
-                const dtok *t = &r->tok[r->ptok[q]];
-                if (on + t->norm_len + 2 >= sizeof obs)
-                    break;
-                if (q > p) obs[on++] = ' ';
-                memcpy(obs + on, r->pool + t->norm_off, t->norm_len);
-                on += t->norm_len;
-            }
+            size_t on = observed_span(r, p, o->span, obs, sizeof obs);
             char key[1100];
             size_t kl = doc_key(key, sizeof key, obs, on, r->pool + o->text_off, o->text_len);
             uint32_t cw = kl ? doc_count(r, key, kl) : 0;
@@ -1556,15 +1565,7 @@ static int record_pairs(unspin_restorer *r)
             continue; /* a change below the threshold: neither */
         const dopt *o = &r->opt[d->best];
         char obs[512];
-        size_t on = 0;
-        for (uint32_t q = p; q < p + o->span; q++) {
-            const dtok *t = &r->tok[r->ptok[q]];
-            if (on + t->norm_len + 2 >= sizeof obs)
-                break;
-            if (q > p) obs[on++] = ' ';
-            memcpy(obs + on, r->pool + t->norm_off, t->norm_len);
-            on += t->norm_len;
-        }
+        size_t on = observed_span(r, p, o->span, obs, sizeof obs);
         char key[1100];
         size_t kl = change ? doc_key(key, sizeof key, obs, on, r->pool + o->text_off, o->text_len)
                            : doc_key(key, sizeof key, obs, on, obs, on);
