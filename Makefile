@@ -86,7 +86,7 @@ replay: $(REPLAY_BIN)
 
 # The whole suite: unit tests, CLI tests, fuzz corpus replay. Ends with "N passed, N failed".
 check: all $(B)/tests/unit-tests replay
-	@sh tests/run.sh $(B) ./$(O)unspin
+	@sh tests/run.sh $(B) $(O)unspin
 
 # The same suite built with AddressSanitizer and UndefinedBehaviorSanitizer.
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
