@@ -246,6 +246,12 @@ static float unigram(unspin_restorer *r, unspin_word id)
     return lp;
 }
 
+/* An LM query of the decoder (out may alias in). */
+static inline float lm_query(const unspin_restorer *r, const unspin_lm_state *in, unspin_word w, unspin_lm_state *out)
+{
+    return unspin_lm_score(r->lm, in, w, out);
+}
+
 static float dot(const float *w, const float *f)
 {
     float s = 0;
@@ -834,7 +840,7 @@ static double quick_lm(const unspin_restorer *r, const unspin_lm_state *st, cons
     unspin_lm_state s2 = *st;
     double lp = score_words(r, &s2, ids, n);
     unspin_word nx = next < sent_end ? r->tok[r->ptok[next]].id : r->eos;
-    return lp + unspin_lm_score(r->lm, &s2, nx, &s2);
+    return lp + lm_query(r, &s2, nx, &s2);
 }
 
 /* Is the word used twice or more in the document (counted by pass 1 of
@@ -939,6 +945,7 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
     size_t m = 0;
     int have_ctx_span = -1; /* span length whose observed vector is in vobs/vexcl */
     int obs_has_vec = 0, excl_n = 0;
+    float obs_cos = 0; /* cos of the observed span's vector with the topic (once per span length) */
     for (size_t i = 0; i < nc; i++) {
         const unspin_candidate *c = &cands[i];
         if (c->span < 1 || c->span > n)
@@ -1074,9 +1081,11 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
                         excl_n++;
                     }
                 }
+                if (obs_has_vec)
+                    obs_cos = us_coh_cos(&r->coh, vobs, vexcl, excl_n);
             }
             if (obs_has_vec && us_coh_phrase_vector(r->lex, r->dim, c->text, c->text_length, vcand) > 0) {
-                ct->f[CH_F_COH] = us_coh_cos(&r->coh, vcand, vexcl, excl_n) - us_coh_cos(&r->coh, vobs, vexcl, excl_n);
+                ct->f[CH_F_COH] = us_coh_cos(&r->coh, vcand, vexcl, excl_n) - obs_cos;
                 ct->chan = dot(r->w, ct->f) + ct->boost;
             }
         }
@@ -1137,7 +1146,7 @@ static int build_lattice(unspin_restorer *r, unspin_error *err)
             obs_st = r->begin_state;
         }
         rc = build_position(r, p, sent_end, &obs_st, &tmp, &cap2, err);
-        unspin_lm_score(r->lm, &obs_st, r->tok[r->ptok[p]].id, &obs_st);
+        lm_query(r, &obs_st, r->tok[r->ptok[p]].id, &obs_st);
     }
     us_free(tmp);
     return rc;
@@ -1166,11 +1175,37 @@ static int cmp_hyp(const void *a, const void *b)
     return x > y ? -1 : x < y ? 1 : 0;
 }
 
+/* The score below which a hypothesis added to list l now could not survive
+ * the cut of l (beam best, and PRUNE_MARGIN below the best): both only rise
+ * as hypotheses are added. -inf when l has no entries. */
+static double list_floor(const hlist *l, size_t beam)
+{
+    if (l->n == 0)
+        return -INFINITY;
+    double top[8]; /* the min(beam, 8) best scores, descending */
+    size_t k = beam < 8 ? beam : 8, nt = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        double sc = l->h[i].score;
+        if (nt == k && sc <= top[k - 1])
+            continue;
+        size_t at = nt < k ? nt++ : k - 1;
+        while (at > 0 && top[at - 1] < sc) {
+            top[at] = top[at - 1];
+            at--;
+        }
+        top[at] = sc;
+    }
+    double f = top[0] - PRUNE_MARGIN;
+    if (nt == beam && top[beam - 1] > f) /* beam <= 8: the beam-th best */
+        f = top[beam - 1];
+    return f;
+}
+
 static double score_words(const unspin_restorer *r, unspin_lm_state *st, const unspin_word *ids, uint32_t n)
 {
     double s = 0;
     for (uint32_t i = 0; i < n; i++)
-        s += unspin_lm_score(r->lm, st, ids[i], st);
+        s += lm_query(r, st, ids[i], st);
     return s;
 }
 
@@ -1205,22 +1240,25 @@ static int search(unspin_restorer *r, uint32_t ps, uint32_t pe, size_t beam, uns
         /* the first words of all options, scored in one batch per hypothesis */
         uint32_t no = r->opt_n[p], first = r->opt_first[p];
         unspin_word w1[MAX_OPTS];
-        float lp1[MAX_OPTS];
-        unspin_lm_state st1[MAX_OPTS];
         if (no > MAX_OPTS)
             no = MAX_OPTS;
         for (uint32_t k = 0; k < no; k++)
             w1[k] = r->ids[r->opt[first + k].ids];
         for (size_t i = 0; i < l->n; i++) {
-            unspin_lm_score_batch(r->lm, &l->h[i].st, w1, no, lp1, st1);
+            /* an extension scores at most h + chan (LM log10 <= 0, w_lm >= 0):
+             * one below the floor of its target list would be cut there (the
+             * last list, closed with </s>, is not cut) */
+            double floor_s[MAX_SPAN + 1];
+            for (uint32_t s = 1; s <= MAX_SPAN; s++)
+                floor_s[s] = wlm >= 0 && b + s < P ? list_floor(&r->lists[b + s], beam) : -INFINITY;
             for (uint32_t k = 0; k < no; k++) {
                 uint32_t oi = first + k;
                 const dopt *o = &r->opt[oi];
-                if (b + o->span > P)
+                if (b + o->span > P || l->h[i].score + o->chan < floor_s[o->span])
                     continue;
                 hyp nh;
-                nh.st = st1[k];
-                double lm = lp1[k] + score_words(r, &nh.st, r->ids + o->ids + 1, o->nw - 1);
+                float lp1 = lm_query(r, &l->h[i].st, w1[k], &nh.st);
+                double lm = lp1 + score_words(r, &nh.st, r->ids + o->ids + 1, o->nw - 1);
                 nh.score = l->h[i].score + o->chan + wlm * lm;
                 nh.prev_b = (uint32_t)b;
                 nh.prev_i = (uint32_t)i;
@@ -1235,7 +1273,7 @@ static int search(unspin_restorer *r, uint32_t ps, uint32_t pe, size_t beam, uns
     double bs = -1e300;
     for (size_t i = 0; i < l->n; i++) {
         unspin_lm_state st = l->h[i].st;
-        double s = l->h[i].score + wlm * unspin_lm_score(r->lm, &st, r->eos, &st);
+        double s = l->h[i].score + wlm * lm_query(r, &st, r->eos, &st);
         if (s > bs) {
             bs = s;
             best = i;
@@ -1344,7 +1382,7 @@ static int local_scores(unspin_restorer *r, uint32_t ps, uint32_t pe, size_t b, 
             e += q->span;
         }
         if (e >= P)
-            lm += unspin_lm_score(r->lm, &st, r->eos, &st);
+            lm += lm_query(r, &st, r->eos, &st);
         if (want_feat)
             f[CH_F_LM] = (float)lm;
         r->llm[k] = (float)lm;
