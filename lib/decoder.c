@@ -175,6 +175,9 @@ struct unspin_restorer {
     float *vecs; size_t capvecs;
     dpost *post; size_t cappost;
     float *optp; size_t capoptp;              /* posterior of each option (after posteriors()) */
+    double *xa; size_t capxa;                 /* lm_extra() scratch */
+    unspin_lm_state *xst; size_t capxst;
+    uint32_t *xord; size_t capxord;
 
     /* search scratch (per sentence) */
     hlist *lists; size_t caplists;
@@ -494,6 +497,9 @@ void unspin_restorer_free(unspin_restorer *r)
     us_free(r->vecs);
     us_free(r->post);
     us_free(r->optp);
+    us_free(r->xa);
+    us_free(r->xst);
+    us_free(r->xord);
     for (size_t i = 0; i < r->caplists; i++)
         us_free(r->lists[i].h);
     us_free(r->lists);
@@ -831,16 +837,75 @@ static int reverse_rank(unspin_restorer *r, const char *w, size_t wn, const char
 
 static double score_words(const unspin_restorer *r, unspin_lm_state *st, const unspin_word *ids, uint32_t n);
 
-/* log10 LM probability of ids[0..n) after the observed context `st`,
- * followed by the observed token at position `next` (or </s> at the end of
- * the sentence): a cheap look at a candidate in its observed context. */
-static double quick_lm(const unspin_restorer *r, const unspin_lm_state *st, const unspin_word *ids, uint32_t n,
-                       uint32_t next, uint32_t sent_end)
+/* The LM_EXTRA candidates of others[0..n) (those beyond the channel's best)
+ * that fit best between the observed neighbours: score = chan + w_lm *
+ * log10 P(candidate words, then the observed token after its span or </s>
+ * at the end of the sentence | the observed context `st`). They are moved
+ * to others[0..LM_EXTRA), chan set to that score, in the order a stable sort
+ * by it gives (the others are not used any more). Exact shortcut: the
+ * candidates' own words are scored first; as the following token's log10
+ * P is <= 0, chan + w_lm * that part bounds the score, and the following
+ * token is scored only for candidates whose bound can still reach the
+ * current LM_EXTRA best (the candidates' words differ, their following
+ * token's contexts too: these are the LM's costly cold lookups). */
+static int lm_extra(unspin_restorer *r, cand_tmp *others, size_t n, uint32_t p, uint32_t sent_end,
+                    const unspin_lm_state *st, unspin_error *err)
 {
-    unspin_lm_state s2 = *st;
-    double lp = score_words(r, &s2, ids, n);
-    unspin_word nx = next < sent_end ? r->tok[r->ptok[next]].id : r->eos;
-    return lp + lm_query(r, &s2, nx, &s2);
+    US_TRY(grow(&r->xa, &r->capxa, n, sizeof *r->xa, err));
+    US_TRY(grow(&r->xst, &r->capxst, n, sizeof *r->xst, err));
+    US_TRY(grow(&r->xord, &r->capxord, n, sizeof *r->xord, err));
+    const float wlm = r->w[CH_F_LM];
+    for (size_t i = 0; i < n; i++) {
+        r->xst[i] = *st;
+        r->xa[i] = score_words(r, &r->xst[i], others[i].ids, others[i].nw);
+    }
+    /* visit by bound (chan + w_lm * the candidate's words), ties by index */
+    uint32_t *ord = r->xord;
+    for (size_t i = 0; i < n; i++) {
+        float bi = others[i].chan + wlm * (float)r->xa[i];
+        size_t j = i;
+        while (j > 0 && others[ord[j - 1]].chan + wlm * (float)r->xa[ord[j - 1]] < bi) {
+            ord[j] = ord[j - 1];
+            j--;
+        }
+        ord[j] = (uint32_t)i;
+    }
+    int bound = wlm >= 0; /* a negative LM weight (never fitted so) would turn the bound around */
+    uint32_t top[LM_EXTRA];
+    float tops[LM_EXTRA];
+    size_t nt = 0;
+    for (size_t j = 0; j < n; j++) {
+        uint32_t i = ord[j];
+        cand_tmp *ct = &others[i];
+        if (bound && nt == LM_EXTRA && ct->chan + wlm * (float)r->xa[i] < tops[LM_EXTRA - 1])
+            break; /* this one and every later one stay out */
+        uint32_t next = p + ct->c->span;
+        unspin_word nx = next < sent_end ? r->tok[r->ptok[next]].id : r->eos;
+        double lp = r->xa[i] + lm_query(r, &r->xst[i], nx, &r->xst[i]);
+        float sc = ct->chan + wlm * (float)lp;
+        /* insert by (score desc, index asc): the order of a stable sort */
+        size_t at = nt < LM_EXTRA ? nt : LM_EXTRA;
+        while (at > 0 && (sc > tops[at - 1] || (sc == tops[at - 1] && i < top[at - 1])))
+            at--;
+        if (at >= LM_EXTRA)
+            continue;
+        for (size_t q = (nt < LM_EXTRA ? nt : LM_EXTRA - 1); q > at; q--) {
+            top[q] = top[q - 1];
+            tops[q] = tops[q - 1];
+        }
+        top[at] = i;
+        tops[at] = sc;
+        if (nt < LM_EXTRA)
+            nt++;
+    }
+    cand_tmp sel[LM_EXTRA];
+    for (size_t q = 0; q < nt; q++) {
+        sel[q] = others[top[q]];
+        sel[q].chan = tops[q];
+    }
+    for (size_t q = 0; q < nt; q++)
+        others[q] = sel[q];
+    return UNSPIN_OK;
 }
 
 /* Is the word used twice or more in the document (counted by pass 1 of
@@ -1099,10 +1164,7 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
     if (m > r->max_cands) {
         size_t rest = m - r->max_cands;
         cand_tmp *others = *tmp + r->max_cands;
-        for (size_t i = 0; i < rest; i++)
-            others[i].chan += r->w[CH_F_LM] *
-                              (float)quick_lm(r, obs_st, others[i].ids, others[i].nw, p + others[i].c->span, sent_end);
-        qsort(others, rest, sizeof(cand_tmp), cmp_cand); /* by channel + LM now */
+        US_TRY(lm_extra(r, others, rest, p, sent_end, obs_st, err)); /* by channel + LM now */
         extra = rest < LM_EXTRA ? rest : LM_EXTRA;
         for (size_t i = 0; i < extra; i++) /* back to the channel score alone */
             others[i].chan = dot(r->w, others[i].f) + others[i].boost;
