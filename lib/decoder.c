@@ -176,6 +176,8 @@ struct unspin_restorer {
     dpost *post; size_t cappost;
     float *optp; size_t capoptp;              /* posterior of each option (after posteriors()) */
     double *xa; size_t capxa;                 /* lm_extra() scratch */
+    unspin_word *xw; size_t capxw;
+    float *xlp; size_t capxlp;
     unspin_lm_state *xst; size_t capxst;
     uint32_t *xord; size_t capxord;
 
@@ -186,6 +188,9 @@ struct unspin_restorer {
 
     /* local-scoring scratch */
     double *lscore; float *lfeat; float *llm; float *lchan; size_t capl;
+    unspin_word *lw1; size_t caplw1;          /* first words of the options, their log10 P and states */
+    float *llp1; size_t capllp1;
+    unspin_lm_state *lst1; size_t caplst1;
 
     /* reverse-lookup cache: word -> its one-word candidates (NUL-separated) */
     revent *rev; size_t nrev;
@@ -498,6 +503,8 @@ void unspin_restorer_free(unspin_restorer *r)
     us_free(r->post);
     us_free(r->optp);
     us_free(r->xa);
+    us_free(r->xw);
+    us_free(r->xlp);
     us_free(r->xst);
     us_free(r->xord);
     for (size_t i = 0; i < r->caplists; i++)
@@ -509,6 +516,9 @@ void unspin_restorer_free(unspin_restorer *r)
     us_free(r->lfeat);
     us_free(r->llm);
     us_free(r->lchan);
+    us_free(r->lw1);
+    us_free(r->llp1);
+    us_free(r->lst1);
     us_free(r->doc);
     us_free(r->gain);
     us_free(r->tic);
@@ -855,9 +865,16 @@ static int lm_extra(unspin_restorer *r, cand_tmp *others, size_t n, uint32_t p, 
     US_TRY(grow(&r->xst, &r->capxst, n, sizeof *r->xst, err));
     US_TRY(grow(&r->xord, &r->capxord, n, sizeof *r->xord, err));
     const float wlm = r->w[CH_F_LM];
+    US_TRY(grow(&r->xw, &r->capxw, n, sizeof *r->xw, err));
+    US_TRY(grow(&r->xlp, &r->capxlp, n, sizeof *r->xlp, err));
+    for (size_t i = 0; i < n; i++) /* the first words after the same context: one batch */
+        r->xw[i] = others[i].ids[0];
+    unspin_lm_score_batch(r->lm, st, r->xw, n, r->xlp, r->xst);
     for (size_t i = 0; i < n; i++) {
-        r->xst[i] = *st;
-        r->xa[i] = score_words(r, &r->xst[i], others[i].ids, others[i].nw);
+        double a = 0.0 + r->xlp[i]; /* summed as score_words() does */
+        for (uint32_t j = 1; j < others[i].nw; j++)
+            a += lm_query(r, &r->xst[i], others[i].ids[j], &r->xst[i]);
+        r->xa[i] = a;
     }
     /* visit by bound (chan + w_lm * the candidate's words), ties by index */
     uint32_t *ord = r->xord;
@@ -1302,6 +1319,8 @@ static int search(unspin_restorer *r, uint32_t ps, uint32_t pe, size_t beam, uns
         /* the first words of all options, scored in one batch per hypothesis */
         uint32_t no = r->opt_n[p], first = r->opt_first[p];
         unspin_word w1[MAX_OPTS];
+        float lp1[MAX_OPTS];
+        unspin_lm_state st1[MAX_OPTS];
         if (no > MAX_OPTS)
             no = MAX_OPTS;
         for (uint32_t k = 0; k < no; k++)
@@ -1313,14 +1332,23 @@ static int search(unspin_restorer *r, uint32_t ps, uint32_t pe, size_t beam, uns
             double floor_s[MAX_SPAN + 1];
             for (uint32_t s = 1; s <= MAX_SPAN; s++)
                 floor_s[s] = wlm >= 0 && b + s < P ? list_floor(&r->lists[b + s], beam) : -INFINITY;
+            uint32_t bk[MAX_OPTS], nb = 0; /* the options kept, their first words in one batch */
+            unspin_word bw[MAX_OPTS];
             for (uint32_t k = 0; k < no; k++) {
-                uint32_t oi = first + k;
-                const dopt *o = &r->opt[oi];
+                const dopt *o = &r->opt[first + k];
                 if (b + o->span > P || l->h[i].score + o->chan < floor_s[o->span])
                     continue;
+                bk[nb] = k;
+                bw[nb++] = w1[k];
+            }
+            unspin_lm_score_batch(r->lm, &l->h[i].st, bw, nb, lp1, st1);
+            for (uint32_t q = 0; q < nb; q++) {
+                uint32_t k = bk[q];
+                uint32_t oi = first + k;
+                const dopt *o = &r->opt[oi];
                 hyp nh;
-                float lp1 = lm_query(r, &l->h[i].st, w1[k], &nh.st);
-                double lm = lp1 + score_words(r, &nh.st, r->ids + o->ids + 1, o->nw - 1);
+                nh.st = st1[q];
+                double lm = lp1[q] + score_words(r, &nh.st, r->ids + o->ids + 1, o->nw - 1);
                 nh.score = l->h[i].score + o->chan + wlm * lm;
                 nh.prev_b = (uint32_t)b;
                 nh.prev_i = (uint32_t)i;
@@ -1414,6 +1442,13 @@ static int local_scores(unspin_restorer *r, uint32_t ps, uint32_t pe, size_t b, 
     while (E < P && r->path_opt[E] < 0)
         E++;
     const double wlm = r->w[CH_F_LM];
+    /* the options' first words after the path's context: one batch */
+    US_TRY(grow(&r->lw1, &r->caplw1, n, sizeof *r->lw1, err));
+    US_TRY(grow(&r->llp1, &r->capllp1, n, sizeof *r->llp1, err));
+    US_TRY(grow(&r->lst1, &r->caplst1, n, sizeof *r->lst1, err));
+    for (uint32_t k = 0; k < n; k++)
+        r->lw1[k] = r->ids[r->opt[r->opt_first[p] + k].ids];
+    unspin_lm_score_batch(r->lm, &r->path_st[b], r->lw1, n, r->llp1, r->lst1);
     for (uint32_t k = 0; k < n; k++) {
         uint32_t oi = r->opt_first[p] + k;
         const dopt *o = &r->opt[oi];
@@ -1424,8 +1459,10 @@ static int local_scores(unspin_restorer *r, uint32_t ps, uint32_t pe, size_t b, 
             r->lchan[k] = 0;
             continue;
         }
-        unspin_lm_state st = r->path_st[b];
-        double lm = score_words(r, &st, r->ids + o->ids, o->nw);
+        unspin_lm_state st = r->lst1[k];
+        double lm = 0.0 + r->llp1[k]; /* summed as score_words() does */
+        for (uint32_t j = 1; j < o->nw; j++)
+            lm += lm_query(r, &st, r->ids[o->ids + j], &st);
         double chan = o->chan;
         float *f = r->lfeat + (size_t)k * CH_NF;
         if (want_feat)

@@ -366,31 +366,86 @@ float unspin_lm_score_ngram(const unspin_lm *lm, const unspin_lm_state *in, unsp
     return score_impl(lm, in, word, out, ngram_length);
 }
 
+/* The n-gram orders of a batch are looked up level by level: the table
+ * buckets of every word still matching are computed and prefetched first,
+ * then probed, so that the cache and TLB misses of the words overlap instead
+ * of following one another (scoring the words one by one waits for each
+ * probe). The values are those of score_impl(), computed the same way. */
+#define LM_BATCH_CHUNK 64
+
+static void score_chunk(const unspin_lm *lm, const unspin_lm_state *ctx, const unspin_word *words, size_t n,
+                        float *logp, unspin_lm_state *out)
+{
+    uint64_t h[LM_BATCH_CHUNK];
+    float p[LM_BATCH_CHUNK];
+    uint32_t matched[LM_BATCH_CHUNK];
+    unspin_lm_state st[LM_BATCH_CHUNK];
+    const unsigned char *bucket[LM_BATCH_CHUNK];
+    uint32_t inlen = ctx->length;
+    if (inlen > (uint32_t)lm->order - 1)
+        inlen = (uint32_t)lm->order - 1;
+    for (size_t k = 0; k < n; k++) {
+        unspin_word w = words[k] < lm->V ? words[k] : UNSPIN_WORD_UNK;
+        float ubo = lm->uni[2 * (size_t)w + 1];
+        p[k] = lm->uni[2 * (size_t)w];
+        st[k].words[0] = w;
+        st[k].backoff[0] = ubo == 0.0f ? 0.0f : ubo;
+        st[k].length = lm->order > 1 && uni_extends(ubo) ? 1 : 0;
+        matched[k] = 0;
+        h[k] = lm_key_extend(LM_KEY_SEED, w);
+    }
+    for (uint32_t i = 0; i < inlen; i++) {
+        int nn = (int)i + 2;
+        uint64_t nb = lm->buckets[nn - 1];
+        int any = 0;
+        for (size_t k = 0; k < n; k++) {
+            if (matched[k] != i)
+                continue; /* stopped at a shorter order */
+            h[k] = lm_key_extend(h[k], ctx->words[i]);
+            bucket[k] = lm->table[nn] + lm_bucket(lm_key_final(h[k]), nb) * lm->esz;
+            __builtin_prefetch(bucket[k]);
+            any = 1;
+        }
+        if (!any)
+            break;
+        for (size_t k = 0; k < n; k++) {
+            if (matched[k] != i)
+                continue;
+            const unsigned char *e = find(lm, nn, lm_key_final(h[k]));
+            if (!e)
+                continue;
+            float bo;
+            int ext = entry_values(lm, nn, e, &p[k], &bo);
+            matched[k] = i + 1;
+            if (nn < lm->order) {
+                st[k].words[nn - 1] = ctx->words[i];
+                st[k].backoff[nn - 1] = bo;
+                if (ext)
+                    st[k].length = (uint32_t)nn;
+            }
+        }
+    }
+    for (size_t k = 0; k < n; k++) {
+        for (uint32_t j = matched[k]; j < inlen; j++)
+            p[k] += ctx->backoff[j];
+        for (uint32_t j = st[k].length; j < UNSPIN_LM_MAX_ORDER - 1; j++) {
+            st[k].words[j] = 0;
+            st[k].backoff[j] = 0;
+        }
+        logp[k] = p[k];
+        if (out)
+            out[k] = st[k];
+    }
+}
+
 void unspin_lm_score_batch(const unspin_lm *lm, const unspin_lm_state *in, const unspin_word *words, size_t n,
                            float *logp, unspin_lm_state *out)
 {
     unspin_lm_state ctx = *in; /* out may alias in */
-    if (lm->order >= 2 && ctx.length > 0) {
-        /* prefetch the bigram buckets of the next few candidates */
-        const size_t ahead = 8;
-        uint64_t nb = lm->buckets[1];
-        for (size_t i = 0; i < n && i < ahead; i++) {
-            unspin_word w = words[i] < lm->V ? words[i] : 0;
-            uint64_t h = lm_key_final(lm_key_extend(lm_key_extend(LM_KEY_SEED, w), ctx.words[0]));
-            __builtin_prefetch(lm->table[2] + lm_bucket(h, nb) * lm->esz);
-        }
-        for (size_t i = 0; i < n; i++) {
-            if (i + ahead < n) {
-                unspin_word w = words[i + ahead] < lm->V ? words[i + ahead] : 0;
-                uint64_t h = lm_key_final(lm_key_extend(lm_key_extend(LM_KEY_SEED, w), ctx.words[0]));
-                __builtin_prefetch(lm->table[2] + lm_bucket(h, nb) * lm->esz);
-            }
-            logp[i] = unspin_lm_score(lm, &ctx, words[i], out ? &out[i] : NULL);
-        }
-        return;
+    for (size_t i = 0; i < n; i += LM_BATCH_CHUNK) {
+        size_t m = n - i < LM_BATCH_CHUNK ? n - i : LM_BATCH_CHUNK;
+        score_chunk(lm, &ctx, words + i, m, logp + i, out ? out + i : NULL);
     }
-    for (size_t i = 0; i < n; i++)
-        logp[i] = unspin_lm_score(lm, &ctx, words[i], out ? &out[i] : NULL);
 }
 
 int unspin_lm_state_equal(const unspin_lm_state *a, const unspin_lm_state *b)
