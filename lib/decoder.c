@@ -28,6 +28,7 @@
  *     pattern of the observed span carried over and "a"/"an" agreement fixed.
  */
 #include "decoder_internal.h"
+#include "lm_build.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -37,6 +38,10 @@
 #define MAX_SPAN 4          /* observed words a candidate may replace */
 #define MAX_CAND_WORDS 8    /* LM words of a candidate */
 #define LM_EXTRA 4          /* candidates let in by the LM beyond the channel's best */
+#define SQ_DIRECT 1u        /* local_scores(): a word summed into the option's lm directly */
+#define SQ_START 2u         /* ... the first word of a path option (its own sum) */
+#define SQ_END 4u           /* ... its last word (the sum is added to lm) */
+#define XBATCH 8            /* lm_extra(): following tokens scored per batch */
 #define MAX_OPTS 72         /* options of a position: keep + at most 64 candidates (+ margin) */
 #define MAX_SENT 256        /* positions per searched sentence (longer ones are cut) */
 #define PRUNE_MARGIN 30.0   /* hypotheses this far (nats) below the best are dropped */
@@ -191,6 +196,13 @@ struct unspin_restorer {
     unspin_word *lw1; size_t caplw1;          /* first words of the options, their log10 P and states */
     float *llp1; size_t capllp1;
     unspin_lm_state *lst1; size_t caplst1;
+    unspin_word *sq_w; size_t capsq_w;        /* the words each option still has to score */
+    uint8_t *sq_f; size_t capsq_f;            /* their SQ_* flags */
+    uint32_t *sq_off; size_t capsq_off;       /* option k's words: [sq_off[k], sq_off[k + 1]) */
+    double *lmacc; size_t caplmacc;           /* per option: lm sum, current group sum */
+    /* batched LM queries (lm_score_many()) */
+    const unspin_lm_state **bq_in; unspin_lm_state **bq_out; unspin_word *bq_w; float *bq_lp;
+    uint32_t *bq_who; size_t capbq;
 
     /* reverse-lookup cache: word -> its one-word candidates (NUL-separated) */
     revent *rev; size_t nrev;
@@ -266,6 +278,24 @@ static float dot(const float *w, const float *f)
     for (int i = 0; i < CH_NF; i++)
         s += w[i] * f[i];
     return s;
+}
+
+/* Room for n batched LM queries (r->bq_*). */
+static int batch_room(unspin_restorer *r, size_t n, unspin_error *err)
+{
+    if (n <= r->capbq)
+        return UNSPIN_OK;
+    size_t c1 = r->capbq, c2 = r->capbq, c3 = r->capbq, c4 = r->capbq, c5 = r->capbq;
+    US_TRY(grow(&r->bq_in, &c1, n, sizeof *r->bq_in, err));
+    US_TRY(grow(&r->bq_out, &c2, n, sizeof *r->bq_out, err));
+    US_TRY(grow(&r->bq_w, &c3, n, sizeof *r->bq_w, err));
+    US_TRY(grow(&r->bq_lp, &c4, n, sizeof *r->bq_lp, err));
+    US_TRY(grow(&r->bq_who, &c5, n, sizeof *r->bq_who, err));
+    size_t m = c1 < c2 ? c1 : c2;
+    m = m < c3 ? m : c3;
+    m = m < c4 ? m : c4;
+    r->capbq = m < c5 ? m : c5;
+    return UNSPIN_OK;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -519,6 +549,15 @@ void unspin_restorer_free(unspin_restorer *r)
     us_free(r->lw1);
     us_free(r->llp1);
     us_free(r->lst1);
+    us_free(r->sq_w);
+    us_free(r->sq_f);
+    us_free(r->sq_off);
+    us_free(r->lmacc);
+    us_free(r->bq_in);
+    us_free(r->bq_out);
+    us_free(r->bq_w);
+    us_free(r->bq_lp);
+    us_free(r->bq_who);
     us_free(r->doc);
     us_free(r->gain);
     us_free(r->tic);
@@ -891,14 +930,28 @@ static int lm_extra(unspin_restorer *r, cand_tmp *others, size_t n, uint32_t p, 
     uint32_t top[LM_EXTRA];
     float tops[LM_EXTRA];
     size_t nt = 0;
+    US_TRY(batch_room(r, XBATCH, err));
+    size_t batched = 0; /* ord[0..batched) have their following token scored (in r->xlp[]) */
     for (size_t j = 0; j < n; j++) {
         uint32_t i = ord[j];
         cand_tmp *ct = &others[i];
         if (bound && nt == LM_EXTRA && ct->chan + wlm * (float)r->xa[i] < tops[LM_EXTRA - 1])
             break; /* this one and every later one stay out */
-        uint32_t next = p + ct->c->span;
-        unspin_word nx = next < sent_end ? r->tok[r->ptok[next]].id : r->eos;
-        double lp = r->xa[i] + lm_query(r, &r->xst[i], nx, &r->xst[i]);
+        if (j >= batched) { /* the following tokens of the next XBATCH candidates in one batch */
+            size_t nb = 0;
+            for (size_t u = j; u < n && nb < XBATCH; u++, nb++) {
+                uint32_t iu = ord[u];
+                uint32_t next = p + others[iu].c->span;
+                r->bq_in[nb] = &r->xst[iu];
+                r->bq_out[nb] = NULL;
+                r->bq_w[nb] = next < sent_end ? r->tok[r->ptok[next]].id : r->eos;
+            }
+            lm_score_many(r->lm, nb, r->bq_in, r->bq_w, r->bq_lp, r->bq_out);
+            for (size_t u = 0; u < nb; u++)
+                r->xlp[ord[j + u]] = r->bq_lp[u];
+            batched = j + nb;
+        }
+        double lp = r->xa[i] + r->xlp[i];
         float sc = ct->chan + wlm * (float)lp;
         /* insert by (score desc, index asc): the order of a stable sort */
         size_t at = nt < LM_EXTRA ? nt : LM_EXTRA;
@@ -1449,20 +1502,32 @@ static int local_scores(unspin_restorer *r, uint32_t ps, uint32_t pe, size_t b, 
     for (uint32_t k = 0; k < n; k++)
         r->lw1[k] = r->ids[r->opt[r->opt_first[p] + k].ids];
     unspin_lm_score_batch(r->lm, &r->path_st[b], r->lw1, n, r->llp1, r->lst1);
+    /* per option: the channel scores and features of its region, and the
+     * words still to score: the option's other words (summed into lm
+     * directly), then each path option's words (summed apart, then added, as
+     * score_words() does), then </s> at the end of the sentence */
+    US_TRY(grow(&r->sq_off, &r->capsq_off, n + 1, sizeof *r->sq_off, err));
+    US_TRY(grow(&r->lmacc, &r->caplmacc, 2 * (size_t)n, sizeof *r->lmacc, err));
+    size_t nsq = 0;
     for (uint32_t k = 0; k < n; k++) {
         uint32_t oi = r->opt_first[p] + k;
         const dopt *o = &r->opt[oi];
         size_t e = b + o->span;
+        r->sq_off[k] = (uint32_t)nsq;
+        r->lmacc[2 * k] = 0.0 + r->llp1[k]; /* lm, summed as score_words() does */
+        r->lmacc[2 * k + 1] = 0;            /* the current group's sum */
         if (e > P) {
             r->lscore[k] = -INFINITY;
             r->llm[k] = 0;
             r->lchan[k] = 0;
             continue;
         }
-        unspin_lm_state st = r->lst1[k];
-        double lm = 0.0 + r->llp1[k]; /* summed as score_words() does */
-        for (uint32_t j = 1; j < o->nw; j++)
-            lm += lm_query(r, &st, r->ids[o->ids + j], &st);
+        US_TRY(grow(&r->sq_w, &r->capsq_w, nsq + o->nw + 1, sizeof *r->sq_w, err));
+        US_TRY(grow(&r->sq_f, &r->capsq_f, nsq + o->nw + 1, sizeof *r->sq_f, err));
+        for (uint32_t j = 1; j < o->nw; j++) {
+            r->sq_w[nsq] = r->ids[o->ids + j];
+            r->sq_f[nsq++] = SQ_DIRECT;
+        }
         double chan = o->chan;
         float *f = r->lfeat + (size_t)k * CH_NF;
         if (want_feat)
@@ -1471,7 +1536,12 @@ static int local_scores(unspin_restorer *r, uint32_t ps, uint32_t pe, size_t b, 
             /* the path's option, or keep where the option ends inside one of the path's */
             uint32_t qi = r->path_opt[e] >= 0 ? (uint32_t)r->path_opt[e] : r->opt_first[ps + e];
             const dopt *q = &r->opt[qi];
-            lm += score_words(r, &st, r->ids + q->ids, q->nw);
+            US_TRY(grow(&r->sq_w, &r->capsq_w, nsq + q->nw + 1, sizeof *r->sq_w, err));
+            US_TRY(grow(&r->sq_f, &r->capsq_f, nsq + q->nw + 1, sizeof *r->sq_f, err));
+            for (uint32_t j = 0; j < q->nw; j++) {
+                r->sq_w[nsq] = r->ids[q->ids + j];
+                r->sq_f[nsq++] = (uint8_t)((j == 0 ? SQ_START : 0) | (j + 1 == q->nw ? SQ_END : 0));
+            }
             chan += q->chan;
             if (want_feat) {
                 const float *qf = r->feat + (size_t)qi * CH_NF;
@@ -1480,13 +1550,54 @@ static int local_scores(unspin_restorer *r, uint32_t ps, uint32_t pe, size_t b, 
             }
             e += q->span;
         }
-        if (e >= P)
-            lm += lm_query(r, &st, r->eos, &st);
-        if (want_feat)
-            f[CH_F_LM] = (float)lm;
-        r->llm[k] = (float)lm;
+        if (e >= P) {
+            US_TRY(grow(&r->sq_w, &r->capsq_w, nsq + 1, sizeof *r->sq_w, err));
+            US_TRY(grow(&r->sq_f, &r->capsq_f, nsq + 1, sizeof *r->sq_f, err));
+            r->sq_w[nsq] = r->eos;
+            r->sq_f[nsq++] = SQ_DIRECT;
+        }
         r->lchan[k] = (float)chan;
-        r->lscore[k] = chan + wlm * lm;
+        r->lscore[k] = chan; /* LM added below */
+    }
+    r->sq_off[n] = (uint32_t)nsq;
+    /* the LM, word t of every option's sequence in one batch */
+    US_TRY(batch_room(r, n, err));
+    for (uint32_t t = 0;; t++) {
+        size_t nb = 0;
+        for (uint32_t k = 0; k < n; k++) {
+            if (!isfinite(r->lscore[k]) || r->sq_off[k] + t >= r->sq_off[k + 1])
+                continue;
+            r->bq_in[nb] = &r->lst1[k];
+            r->bq_out[nb] = &r->lst1[k];
+            r->bq_w[nb] = r->sq_w[r->sq_off[k] + t];
+            r->bq_who[nb++] = k;
+        }
+        if (nb == 0)
+            break;
+        lm_score_many(r->lm, nb, r->bq_in, r->bq_w, r->bq_lp, r->bq_out);
+        for (size_t q = 0; q < nb; q++) {
+            uint32_t k = r->bq_who[q];
+            uint8_t fl = r->sq_f[r->sq_off[k] + t];
+            double *acc = &r->lmacc[2 * k];
+            if (fl & SQ_DIRECT) {
+                acc[0] += r->bq_lp[q];
+                continue;
+            }
+            if (fl & SQ_START)
+                acc[1] = 0;
+            acc[1] += r->bq_lp[q];
+            if (fl & SQ_END)
+                acc[0] += acc[1];
+        }
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        if (!isfinite(r->lscore[k]))
+            continue;
+        double lm = r->lmacc[2 * k];
+        if (want_feat)
+            r->lfeat[(size_t)k * CH_NF + CH_F_LM] = (float)lm;
+        r->llm[k] = (float)lm;
+        r->lscore[k] = r->lscore[k] + wlm * lm;
     }
     /* softmax */
     double mx = -INFINITY;

@@ -6,6 +6,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "lm_build.h"
+
 struct unspin_lm {
     us_map map;
     const unsigned char *data;
@@ -373,18 +375,21 @@ float unspin_lm_score_ngram(const unspin_lm *lm, const unspin_lm_state *in, unsp
  * probe). The values are those of score_impl(), computed the same way. */
 #define LM_BATCH_CHUNK 64
 
-static void score_chunk(const unspin_lm *lm, const unspin_lm_state *ctx, const unspin_word *words, size_t n,
-                        float *logp, unspin_lm_state *out)
+static void score_chunk(const unspin_lm *lm, const unspin_lm_state *const *ctxs, const unspin_word *words, size_t n,
+                        float *logp, unspin_lm_state *const *out)
 {
     uint64_t h[LM_BATCH_CHUNK];
     float p[LM_BATCH_CHUNK];
     uint32_t matched[LM_BATCH_CHUNK];
     unspin_lm_state st[LM_BATCH_CHUNK];
     const unsigned char *bucket[LM_BATCH_CHUNK];
-    uint32_t inlen = ctx->length;
-    if (inlen > (uint32_t)lm->order - 1)
-        inlen = (uint32_t)lm->order - 1;
+    uint32_t inlen[LM_BATCH_CHUNK], maxlen = 0;
     for (size_t k = 0; k < n; k++) {
+        inlen[k] = ctxs[k]->length;
+        if (inlen[k] > (uint32_t)lm->order - 1)
+            inlen[k] = (uint32_t)lm->order - 1;
+        if (inlen[k] > maxlen)
+            maxlen = inlen[k];
         unspin_word w = words[k] < lm->V ? words[k] : UNSPIN_WORD_UNK;
         float ubo = lm->uni[2 * (size_t)w + 1];
         p[k] = lm->uni[2 * (size_t)w];
@@ -394,14 +399,14 @@ static void score_chunk(const unspin_lm *lm, const unspin_lm_state *ctx, const u
         matched[k] = 0;
         h[k] = lm_key_extend(LM_KEY_SEED, w);
     }
-    for (uint32_t i = 0; i < inlen; i++) {
+    for (uint32_t i = 0; i < maxlen; i++) {
         int nn = (int)i + 2;
         uint64_t nb = lm->buckets[nn - 1];
         int any = 0;
         for (size_t k = 0; k < n; k++) {
-            if (matched[k] != i)
-                continue; /* stopped at a shorter order */
-            h[k] = lm_key_extend(h[k], ctx->words[i]);
+            if (matched[k] != i || i >= inlen[k])
+                continue; /* stopped at a shorter order, or no more context */
+            h[k] = lm_key_extend(h[k], ctxs[k]->words[i]);
             bucket[k] = lm->table[nn] + lm_bucket(lm_key_final(h[k]), nb) * lm->esz;
             __builtin_prefetch(bucket[k]);
             any = 1;
@@ -409,7 +414,7 @@ static void score_chunk(const unspin_lm *lm, const unspin_lm_state *ctx, const u
         if (!any)
             break;
         for (size_t k = 0; k < n; k++) {
-            if (matched[k] != i)
+            if (matched[k] != i || i >= inlen[k])
                 continue;
             const unsigned char *e = find(lm, nn, lm_key_final(h[k]));
             if (!e)
@@ -418,7 +423,7 @@ static void score_chunk(const unspin_lm *lm, const unspin_lm_state *ctx, const u
             int ext = entry_values(lm, nn, e, &p[k], &bo);
             matched[k] = i + 1;
             if (nn < lm->order) {
-                st[k].words[nn - 1] = ctx->words[i];
+                st[k].words[nn - 1] = ctxs[k]->words[i];
                 st[k].backoff[nn - 1] = bo;
                 if (ext)
                     st[k].length = (uint32_t)nn;
@@ -426,25 +431,41 @@ static void score_chunk(const unspin_lm *lm, const unspin_lm_state *ctx, const u
         }
     }
     for (size_t k = 0; k < n; k++) {
-        for (uint32_t j = matched[k]; j < inlen; j++)
-            p[k] += ctx->backoff[j];
+        for (uint32_t j = matched[k]; j < inlen[k]; j++)
+            p[k] += ctxs[k]->backoff[j];
         for (uint32_t j = st[k].length; j < UNSPIN_LM_MAX_ORDER - 1; j++) {
             st[k].words[j] = 0;
             st[k].backoff[j] = 0;
         }
         logp[k] = p[k];
-        if (out)
-            out[k] = st[k];
     }
+    for (size_t k = 0; k < n; k++) /* last: an output may be another item's context */
+        if (out && out[k])
+            *out[k] = st[k];
 }
 
 void unspin_lm_score_batch(const unspin_lm *lm, const unspin_lm_state *in, const unspin_word *words, size_t n,
                            float *logp, unspin_lm_state *out)
 {
     unspin_lm_state ctx = *in; /* out may alias in */
+    const unspin_lm_state *ctxs[LM_BATCH_CHUNK];
+    unspin_lm_state *outs[LM_BATCH_CHUNK];
+    for (size_t k = 0; k < LM_BATCH_CHUNK; k++)
+        ctxs[k] = &ctx;
     for (size_t i = 0; i < n; i += LM_BATCH_CHUNK) {
         size_t m = n - i < LM_BATCH_CHUNK ? n - i : LM_BATCH_CHUNK;
-        score_chunk(lm, &ctx, words + i, m, logp + i, out ? out + i : NULL);
+        for (size_t k = 0; k < m; k++)
+            outs[k] = out ? &out[i + k] : NULL;
+        score_chunk(lm, ctxs, words + i, m, logp + i, outs);
+    }
+}
+
+void lm_score_many(const unspin_lm *lm, size_t n, const unspin_lm_state *const *in, const unspin_word *words,
+                   float *logp, unspin_lm_state *const *out)
+{
+    for (size_t i = 0; i < n; i += LM_BATCH_CHUNK) {
+        size_t m = n - i < LM_BATCH_CHUNK ? n - i : LM_BATCH_CHUNK;
+        score_chunk(lm, in + i, words + i, m, logp + i, out + i);
     }
 }
 

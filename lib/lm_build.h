@@ -53,4 +53,11 @@ US_INTERNAL int lm_foreach_ngram(const unspin_lm *lm, int n, lm_ngram_fn fn, voi
  * first); returns 0 and fills them if it exists, else UNSPIN_E_NOTFOUND. */
 US_INTERNAL int lm_lookup_ngram(const unspin_lm *lm, int n, const unspin_word *ids, float *logprob, float *backoff);
 
+/* Score n independent queries: logp[i] = log10 P(words[i] | *in[i]), the next
+ * state into *out[i] (out[i] may be in[i] or NULL). The values of
+ * unspin_lm_score(), looked up level by level as unspin_lm_score_batch()
+ * does, so that the cache misses of the queries overlap. */
+US_INTERNAL void lm_score_many(const unspin_lm *lm, size_t n, const unspin_lm_state *const *in,
+                               const unspin_word *words, float *logp, unspin_lm_state *const *out);
+
 #endif
