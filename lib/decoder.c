@@ -136,7 +136,7 @@ typedef struct gainent {
     float sum;                 /* their LM gains over keeping s, each clipped to +-GAIN_CLIP */
 } gainent;
 
-#define TID_CACHE 16384 /* candidate text -> LM ids cache slots (power of two) */
+#define TID_CACHE 65536 /* candidate text -> LM ids cache slots (power of two) */
 typedef struct tid_ent {
     uint64_t hash;
     uint8_t len, nw, unk;
@@ -185,6 +185,9 @@ struct unspin_restorer {
     float *xlp; size_t capxlp;
     unspin_lm_state *xst; size_t capxst;
     uint32_t *xord; size_t capxord;
+    uint64_t *chash; size_t capchash;         /* build_position(): hashes of the candidates' texts */
+    uint32_t *sidx; size_t capsidx;           /* sort_cands() scratch */
+    struct cand_tmp *stmp; size_t capstmp;
 
     /* search scratch (per sentence) */
     hlist *lists; size_t caplists;
@@ -537,6 +540,9 @@ void unspin_restorer_free(unspin_restorer *r)
     us_free(r->xlp);
     us_free(r->xst);
     us_free(r->xord);
+    us_free(r->chash);
+    us_free(r->sidx);
+    us_free(r->stmp);
     for (size_t i = 0; i < r->caplists; i++)
         us_free(r->lists[i].h);
     us_free(r->lists);
@@ -723,10 +729,33 @@ typedef struct cand_tmp {
     uint32_t nw;
 } cand_tmp;
 
-static int cmp_cand(const void *a, const void *b)
+/* Sort a[0..n) by chan, descending, keeping the order of equal ones (the
+ * order qsort() gave with glibc's merge sort): an insertion sort of the
+ * indices (the lexicon's order is close to the channel's), then one
+ * permutation of the records. */
+static int sort_cands(unspin_restorer *r, cand_tmp *a, size_t n, unspin_error *err)
 {
-    float x = ((const cand_tmp *)a)->chan, y = ((const cand_tmp *)b)->chan;
-    return x > y ? -1 : x < y ? 1 : 0;
+    if (n < 2)
+        return UNSPIN_OK;
+    US_TRY(grow(&r->sidx, &r->capsidx, n, sizeof *r->sidx, err));
+    US_TRY(grow(&r->stmp, &r->capstmp, n, sizeof *r->stmp, err));
+    uint32_t *idx = r->sidx;
+    int moved = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = i;
+        while (j > 0 && a[idx[j - 1]].chan < a[i].chan) {
+            idx[j] = idx[j - 1];
+            j--;
+        }
+        idx[j] = (uint32_t)i;
+        moved |= j != i;
+    }
+    if (!moved)
+        return UNSPIN_OK;
+    for (size_t i = 0; i < n; i++)
+        r->stmp[i] = a[idx[i]];
+    memcpy(a, r->stmp, n * sizeof *a);
+    return UNSPIN_OK;
 }
 
 static int add_option(unspin_restorer *r, uint32_t pos, uint32_t span, const char *text, size_t tlen,
@@ -762,11 +791,11 @@ static uint32_t text_ids_raw(unspin_restorer *r, const char *s, size_t n, unspin
 
 /* text_ids() through a direct-mapped cache of candidate texts (the same
  * candidates come back at every occurrence of a word). */
-static uint32_t text_ids(unspin_restorer *r, const char *s, size_t n, unspin_word *ids, int *unk, float *meanuni)
+static uint32_t text_ids(unspin_restorer *r, const char *s, size_t n, uint64_t h, unspin_word *ids, int *unk,
+                         float *meanuni)
 {
     if (n > sizeof r->tic[0].text)
         return text_ids_raw(r, s, n, ids, unk, meanuni);
-    uint64_t h = us_hash(s, n);
     tid_ent *e = &r->tic[h & (TID_CACHE - 1)];
     if (e->len == n && e->hash == h && memcmp(e->text, s, n) == 0) {
         memcpy(ids, e->ids, e->nw * sizeof *ids);
@@ -1075,12 +1104,19 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
         obs_rep = ge && ge->key.len != 0 && ge->n >= 2;
     }
     int64_t obs_cs[MAX_SPAN] = {-1, -1, -1, -1}; /* document counts of the observed spans */
+    int obs_kept[MAX_SPAN] = {0, 0, 0, 0};       /* ... every one of them kept as it is */
     long best_i = -1;                 /* candidate with the most document evidence */
     float best_b = 0, second_b = 0;   /* its evidence, and the runner-up's (0 at least) */
     size_t m = 0;
     int have_ctx_span = -1; /* span length whose observed vector is in vobs/vexcl */
     int obs_has_vec = 0, excl_n = 0;
     float obs_cos = 0; /* cos of the observed span's vector with the topic (once per span length) */
+    /* the candidates' text cache entries, fetched together (cache misses) */
+    US_TRY(grow(&r->chash, &r->capchash, nc + 1, sizeof *r->chash, err));
+    for (size_t i = 0; i < nc; i++) {
+        r->chash[i] = us_hash(cands[i].text, cands[i].text_length);
+        __builtin_prefetch(&r->tic[r->chash[i] & (TID_CACHE - 1)]);
+    }
     for (size_t i = 0; i < nc; i++) {
         const unspin_candidate *c = &cands[i];
         if (c->span < 1 || c->span > n)
@@ -1103,7 +1139,7 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
         f[CH_F_SIM] = c->similarity;
         int unk;
         float cu;
-        uint32_t nw = text_ids(r, c->text, c->text_length, ct->ids, &unk, &cu);
+        uint32_t nw = text_ids(r, c->text, c->text_length, r->chash[i], ct->ids, &unk, &cu);
         if (nw == 0)
             continue;
         ct->nw = nw;
@@ -1122,9 +1158,13 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
                 char key[600];
                 size_t kl = doc_key(key, sizeof key, obs[k], obs_len[k], "", 0);
                 obs_cs[k] = kl ? (int64_t)doc_count(r, key, kl) : 0;
+                /* all of them kept as it is (each record counts the pair and the
+                 * span; below DOC_MAX both always): no candidate has a count */
+                kl = doc_key(key, sizeof key, obs[k], obs_len[k], obs[k], obs_len[k]);
+                obs_kept[k] = obs_cs[k] > 0 && r->ndoc < DOC_MAX && kl && doc_count(r, key, kl) == obs_cs[k];
             }
             uint32_t cs = (uint32_t)obs_cs[k], cw = 0;
-            if (cs) {
+            if (cs && !obs_kept[k]) {
                 char key[600];
                 size_t kl = doc_key(key, sizeof key, obs[k], obs_len[k], c->text, c->text_length);
                 cw = kl ? doc_count(r, key, kl) : 0;
@@ -1177,7 +1217,7 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
         ct->boost = r->w[CH_F_LM] * (b > GAIN_CAP ? GAIN_CAP : b);
         ct->chan += ct->boost;
     }
-    qsort(*tmp, m, sizeof(cand_tmp), cmp_cand);
+    US_TRY(sort_cands(r, *tmp, m, err));
     /* evidence that costs more (reverse lookups, word vectors) for the best
      * candidates only, then the final cut */
     size_t mc = m < r->max_cands + 4 ? m : r->max_cands + 4;
@@ -1225,7 +1265,7 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
             }
         }
     }
-    qsort(*tmp, mc, sizeof(cand_tmp), cmp_cand);
+    US_TRY(sort_cands(r, *tmp, mc, err));
     /* the channel's best max_cands, plus up to LM_EXTRA of the others that
      * fit best between the observed neighbours (channel + LM): the
      * lexicon's ranking is not the spinner's thesaurus, and an original it

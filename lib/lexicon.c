@@ -58,7 +58,7 @@ typedef struct lc_slot {
     size_t tcap;
 } lc_slot;
 
-#define LC_SLOTS 8192u
+#define LC_SLOTS 32768u
 
 struct unspin_candidates {
     lc_slot *cache;
