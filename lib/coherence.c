@@ -102,3 +102,35 @@ int us_coh_phrase_vector(const unspin_lexicon *lex, int dim, const char *text, s
     }
     return found;
 }
+
+int us_coh_phrase_vector_ids(const unspin_lexicon *lex, int dim, const int32_t *vid, size_t n, float *out)
+{
+    if (dim <= 0)
+        return 0;
+    int found = 0;
+    float *acc = out;
+    float one[1024];
+    if (dim > (int)US_ARRAY_LEN(one))
+        return 0;
+    for (size_t w = 0; w < n; w++) {
+        if (vid[w] < 0)
+            continue;
+        lex_vector_by_id(lex, vid[w], one);
+        if (!found)
+            memcpy(acc, one, sizeof(float) * (size_t)dim);
+        else
+            for (int k = 0; k < dim; k++)
+                acc[k] += one[k];
+        found++;
+    }
+    if (found > 1) {
+        double nn = 0;
+        for (int k = 0; k < dim; k++)
+            nn += (double)acc[k] * acc[k];
+        nn = sqrt(nn);
+        if (nn > 1e-12)
+            for (int k = 0; k < dim; k++)
+                acc[k] = (float)(acc[k] / nn);
+    }
+    return found;
+}

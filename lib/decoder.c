@@ -140,9 +140,11 @@ typedef struct gainent {
 typedef struct tid_ent {
     uint64_t hash;
     uint8_t len, nw, unk;
-    char text[45];
+    uint8_t has_vid;           /* vid[] filled (on first use by the coherence feature) */
+    char text[44];
     float meanuni;
     unspin_word ids[MAX_CAND_WORDS];
+    int32_t vid[MAX_CAND_WORDS]; /* word vector ids of the words (-1: none) */
 } tid_ent;
 
 typedef struct docent {
@@ -810,8 +812,33 @@ static uint32_t text_ids(unspin_restorer *r, const char *s, size_t n, uint64_t h
     e->nw = (uint8_t)k;
     e->unk = (uint8_t)*unk;
     e->meanuni = *meanuni;
+    e->has_vid = 0;
     memcpy(e->ids, ids, k * sizeof *ids);
     return k;
+}
+
+/* The topical phrase vector of a candidate text (us_coh_phrase_vector()),
+ * with the word vector ids kept in its text cache entry (h: its hash). */
+static int cand_vector(unspin_restorer *r, const char *s, size_t n, uint64_t h, float *out)
+{
+    tid_ent *e = &r->tic[h & (TID_CACHE - 1)];
+    if (n > sizeof e->text || e->len != n || e->hash != h || memcmp(e->text, s, n) != 0)
+        return us_coh_phrase_vector(r->lex, r->dim, s, n, out);
+    if (!e->has_vid) {
+        size_t i = 0, k = 0;
+        while (i < n && k < MAX_CAND_WORDS) {
+            size_t j = i;
+            while (j < n && s[j] != ' ')
+                j++;
+            if (j > i)
+                e->vid[k++] = lex_vector_id(r->lex, s + i, j - i);
+            i = j + 1;
+        }
+        if (i < n) /* more words than the entry holds (not cached as ids then) */
+            return us_coh_phrase_vector(r->lex, r->dim, s, n, out);
+        e->has_vid = 1;
+    }
+    return us_coh_phrase_vector_ids(r->lex, r->dim, e->vid, e->nw, out);
 }
 
 static uint32_t text_ids_raw(unspin_restorer *r, const char *s, size_t n, unspin_word *ids, int *unk,
@@ -1259,7 +1286,7 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
                 if (obs_has_vec)
                     obs_cos = us_coh_cos(&r->coh, vobs, vexcl, excl_n);
             }
-            if (obs_has_vec && us_coh_phrase_vector(r->lex, r->dim, c->text, c->text_length, vcand) > 0) {
+            if (obs_has_vec && cand_vector(r, c->text, c->text_length, r->chash[c - cands], vcand) > 0) {
                 ct->f[CH_F_COH] = us_coh_cos(&r->coh, vcand, vexcl, excl_n) - obs_cos;
                 ct->chan = dot(r->w, ct->f) + ct->boost;
             }

@@ -3,6 +3,7 @@
  * the candidate originals of spun words and phrases, through morphology
  * (lemma lookup and re-inflection) and spelling variants.
  */
+#include "decoder_internal.h"
 #include "embed.h"
 #include "lex_internal.h"
 #include "morph.h"
@@ -922,6 +923,18 @@ int unspin_lexicon_vector(const unspin_lexicon *lex, const char *word, size_t le
         return 0;
     embed_vector(lex->emb, id, out);
     return 1;
+}
+
+int32_t lex_vector_id(const unspin_lexicon *lex, const char *word, size_t len)
+{
+    if (!lex || !lex->emb || !word)
+        return -1;
+    return embed_find(lex->emb, word, len);
+}
+
+void lex_vector_by_id(const unspin_lexicon *lex, int32_t id, float *out)
+{
+    embed_vector(lex->emb, id, out);
 }
 
 int unspin_lexicon_similar(const unspin_lexicon *lex, const char *word, size_t len, size_t k,
