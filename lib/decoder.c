@@ -136,7 +136,9 @@ typedef struct gainent {
     float sum;                 /* their LM gains over keeping s, each clipped to +-GAIN_CLIP */
 } gainent;
 
+#ifndef TID_CACHE
 #define TID_CACHE 65536 /* candidate text -> LM ids cache slots (power of two) */
+#endif
 typedef struct tid_ent {
     uint64_t hash;
     uint8_t len, nw, unk;
@@ -1142,7 +1144,10 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
     US_TRY(grow(&r->chash, &r->capchash, nc + 1, sizeof *r->chash, err));
     for (size_t i = 0; i < nc; i++) {
         r->chash[i] = us_hash(cands[i].text, cands[i].text_length);
-        __builtin_prefetch(&r->tic[r->chash[i] & (TID_CACHE - 1)]);
+        const char *e = (const char *)&r->tic[r->chash[i] & (TID_CACHE - 1)];
+        __builtin_prefetch(e); /* an entry spans two or three cache lines */
+        __builtin_prefetch(e + 64);
+        __builtin_prefetch(e + sizeof(tid_ent) - 1);
     }
     for (size_t i = 0; i < nc; i++) {
         const unspin_candidate *c = &cands[i];
