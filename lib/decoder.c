@@ -128,6 +128,7 @@ typedef struct revent {
  * [off, off + len) of the table's pool; len 0 marks an empty slot. */
 typedef struct keyref {
     uint32_t off, len;
+    uint32_t fp;               /* high bits of the key's hash: most mismatches without reading the pool */
 } keyref;
 
 typedef struct gainent {
@@ -313,12 +314,14 @@ static int batch_room(unspin_restorer *r, size_t n, unspin_error *err)
  * returns the slot (empty or matching). */
 static size_t key_slot(const void *tab, size_t stride, size_t slots, const char *pool, const char *k, size_t n)
 {
-    size_t i = (size_t)us_hash(k, n) & (slots - 1);
+    uint64_t h = us_hash(k, n);
+    uint32_t fp = (uint32_t)(h >> 32);
+    size_t i = (size_t)h & (slots - 1);
     for (;;) {
         const keyref *e = (const keyref *)(const void *)((const char *)tab + i * stride);
         if (e->len == 0)
             return i;
-        if (e->len == n && memcmp(pool + e->off, k, n) == 0)
+        if (e->len == n && e->fp == fp && memcmp(pool + e->off, k, n) == 0)
             return i;
         i = (i + 1) & (slots - 1);
     }
@@ -332,6 +335,7 @@ static int key_store(char **pool, size_t *npool, size_t *cap, keyref *key, const
     memcpy(*pool + *npool, k, n);
     key->off = (uint32_t)*npool;
     key->len = (uint32_t)n;
+    key->fp = (uint32_t)(us_hash(k, n) >> 32);
     *npool += n;
     return 0;
 }
@@ -425,6 +429,8 @@ static float gain_boost(const unspin_restorer *r, const char *k, size_t n, int *
         return 0;
     float mean = e->sum / (float)e->n;
     float b = e->sum - mean; /* the others: n - 1 occurrences at the mean */
+    if (!(mean >= GAIN_MIN_MEAN))
+        return b; /* no boost whatever the document uses */
     /* a spinner replaces every occurrence of the original: a candidate the
      * document also uses as it is gets no boost */
     const char *tab = memchr(k, '\t', n);
@@ -1148,6 +1154,12 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
         __builtin_prefetch(e); /* an entry spans two or three cache lines */
         __builtin_prefetch(e + 64);
         __builtin_prefetch(e + sizeof(tid_ent) - 1);
+        if (obs_rep && cands[i].span == 1) { /* ... and their document evidence slots */
+            char key[600];
+            size_t kl = doc_key(key, sizeof key, words[0], lens[0], cands[i].text, cands[i].text_length);
+            if (kl)
+                __builtin_prefetch(&r->gain[(size_t)us_hash(key, kl) & (GAIN_SLOTS - 1)]);
+        }
     }
     for (size_t i = 0; i < nc; i++) {
         const unspin_candidate *c = &cands[i];
