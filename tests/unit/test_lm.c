@@ -12,10 +12,12 @@
  */
 #include "test.h"
 
+#include "lm_build.h"
 #include "lm_format.h"
 #include "unspin.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define CHECK_MSG(err, sub)                                                                  \
     do {                                                                                     \
@@ -142,6 +144,32 @@ TEST(lm_tiny_import_and_score)
         float p = unspin_lm_score(lm, &s1, w, &o);
         CHECK(p == lp[w]);
         CHECK(unspin_lm_state_equal(&o, &outs[w]));
+    }
+
+    /* many queries, each after its own context (more than one chunk of 64,
+     * words out of the vocabulary, outputs over their inputs) = single,
+     * states byte for byte */
+    enum { NQ = 150 };
+    unspin_lm_state ctx[4], in[NQ], want[NQ];
+    const unspin_lm_state *inp[NQ];
+    unspin_lm_state *outp[NQ];
+    unspin_word qw[NQ];
+    float qlp[NQ], wantp[NQ];
+    unspin_lm_null_state(lm, &ctx[0]);
+    unspin_lm_begin_state(lm, &ctx[1]);
+    ctx[2] = s1;
+    ctx[3] = s3;
+    for (size_t i = 0; i < NQ; i++) {
+        in[i] = ctx[i % 4];
+        qw[i] = (unspin_word)((i * 5 + i / 7) % 9); /* 7 and 8 are out of the vocabulary */
+        wantp[i] = unspin_lm_score(lm, &in[i], qw[i], &want[i]);
+        inp[i] = &in[i];
+        outp[i] = &in[i];
+    }
+    lm_score_many(lm, NQ, inp, qw, qlp, outp);
+    for (size_t i = 0; i < NQ; i++) {
+        CHECK(memcmp(&qlp[i], &wantp[i], sizeof qlp[i]) == 0);
+        CHECK(memcmp(&in[i], &want[i], sizeof in[i]) == 0);
     }
     unspin_lm_close(lm);
 }
