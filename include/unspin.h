@@ -308,6 +308,9 @@ typedef struct unspin_lm_train_opts {
     size_t memory;      /* bytes for the n-gram counting table (0: 1 GiB); past it,
                            sorted runs are spilled to tmpdir and merged at the end */
     const char *tmpdir; /* folder for the spilled runs (NULL: "/tmp") */
+    uint32_t prune[UNSPIN_LM_MAX_ORDER]; /* prune[n-1]: drop n-grams (n >= 2) seen at most
+                           this many times (raw count), as lmplz --prune; must not
+                           decrease with n; their mass goes to the back-off (0: keep all) */
 } unspin_lm_train_opts;
 
 /* What a training run saw and estimated (filled by unspin_lm_trainer_finish()). */
@@ -319,6 +322,7 @@ typedef struct unspin_lm_train_stats {
     int fallback;        /* 1 if some order's count-of-counts gave invalid discounts
                             and lmplz's --discount_fallback values 0.5 1 1.5 were used */
     uint64_t ngrams[UNSPIN_LM_MAX_ORDER];      /* n-grams of each order written */
+    uint64_t pruned[UNSPIN_LM_MAX_ORDER];      /* n-grams of each order pruned */
     double discount[UNSPIN_LM_MAX_ORDER][3];   /* D1, D2, D3+ of each order */
 } unspin_lm_train_stats;
 

@@ -309,6 +309,7 @@ static void sort_records(uint32_t *base, size_t count, int w, int n)
 
 struct unspin_lm_trainer {
     int order, w; /* w = order + 1 words per record */
+    uint32_t prune[MAX_N]; /* opts.prune */
     size_t memory;
     char *tmpdir;
     lm_splitter sp;
@@ -386,9 +387,18 @@ int unspin_lm_trainer_create(unspin_lm_trainer **out, const unspin_lm_train_opts
     *out = NULL;
     if (!opts || opts->order < 1 || opts->order > MAX_N)
         return us_error(err, UNSPIN_E_INVALID, "model order %d out of range 1..%d", opts ? opts->order : 0, MAX_N);
+    /* pruning by raw counts with thresholds that never decrease keeps the
+     * model consistent: the prefix and suffix of a kept n-gram occur at least
+     * as often as it, so they are kept too */
+    if (opts->prune[0] != 0)
+        return us_error(err, UNSPIN_E_INVALID, "unigrams cannot be pruned (prune threshold of order 1 must be 0)");
+    for (int n = 1; n < MAX_N; n++)
+        if (opts->prune[n] < opts->prune[n - 1])
+            return us_error(err, UNSPIN_E_INVALID, "prune thresholds must not decrease with the order");
     unspin_lm_trainer *t = us_calloc(1, sizeof *t);
     if (!t)
         return us_error(err, UNSPIN_E_NOMEM, "out of memory");
+    memcpy(t->prune, opts->prune, sizeof t->prune);
     t->order = opts->order;
     t->w = opts->order + 1;
     t->memory = opts->memory ? opts->memory : ((size_t)1 << 30);
@@ -720,12 +730,14 @@ static int merger_next(merger *m, const uint32_t **rec, int *got, unspin_error *
 typedef struct order_arr {
     uint32_t *ids;   /* n per entry, oldest first; entries in suffix order */
     uint32_t *count; /* adjusted count */
+    uint32_t *raw;   /* raw count (orders 2..N-1, only when pruning) */
+    uint8_t *keep;   /* 1: written (only when pruning) */
     float *prob;     /* log10 */
     float *bo;       /* log10 back-off (gamma) */
     size_t n, cap;
 } order_arr;
 
-static int arr_push(order_arr *a, int n, const uint32_t *ids, uint32_t count)
+static int arr_push(order_arr *a, int n, const uint32_t *ids, uint32_t count, int with_raw, uint32_t raw)
 {
     if (a->n == a->cap) {
         size_t ncap = a->cap ? a->cap * 2 : 1024;
@@ -737,9 +749,17 @@ static int arr_push(order_arr *a, int n, const uint32_t *ids, uint32_t count)
         if (!nc)
             return UNSPIN_E_NOMEM;
         a->count = nc;
+        if (with_raw) {
+            uint32_t *nr = us_realloc(a->raw, ncap * sizeof(uint32_t));
+            if (!nr)
+                return UNSPIN_E_NOMEM;
+            a->raw = nr;
+        }
         a->cap = ncap;
     }
     memcpy(a->ids + a->n * (size_t)n, ids, (size_t)n * sizeof(uint32_t));
+    if (with_raw)
+        a->raw[a->n] = raw;
     a->count[a->n++] = count;
     return UNSPIN_OK;
 }
@@ -750,6 +770,8 @@ typedef struct estimator {
     order_arr a[MAX_N + 1]; /* a[n] for n >= 2; unigrams in a[1] indexed by word id */
     double disc[MAX_N + 1][4];
     int fallback;
+    int pruning;               /* some prune[] threshold is set */
+    uint32_t prune[MAX_N + 1]; /* prune[n]: raw-count threshold of order n */
 } estimator;
 
 static void est_free(estimator *e)
@@ -757,6 +779,8 @@ static void est_free(estimator *e)
     for (int n = 0; n <= MAX_N; n++) {
         us_free(e->a[n].ids);
         us_free(e->a[n].count);
+        us_free(e->a[n].raw);
+        us_free(e->a[n].keep);
         us_free(e->a[n].prob);
         us_free(e->a[n].bo);
     }
@@ -775,8 +799,8 @@ static int adjust_counts(estimator *e, merger *m, unspin_error *err)
     for (uint32_t i = 0; i < e->nwords; i++)
         uni->ids[i] = i;
     uint32_t prev[MAX_N + 1];
-    uint64_t cur[MAX_N + 1] = {0};
-    int have_prev = 0;
+    uint64_t cur[MAX_N + 1] = {0}, raw[MAX_N + 1] = {0};
+    int have_prev = 0, wr = e->pruning;
     for (;;) {
         const uint32_t *g;
         int got;
@@ -790,11 +814,12 @@ static int adjust_counts(estimator *e, merger *m, unspin_error *err)
             int upto = got ? L + 1 : 1;
             for (int n = N - 1; n >= upto; n--) {
                 uint32_t c = cur[n] > UINT32_MAX ? UINT32_MAX : (uint32_t)cur[n];
+                uint32_t r = raw[n] > UINT32_MAX ? UINT32_MAX : (uint32_t)raw[n];
                 if (n == 1)
                     uni->count[prev[N - 1]] = c;
                 else if (prev[N - n] == W_BOS && prev[N - n + 1] == W_BOS)
                     continue; /* <s> <s> ...: left padding, not an n-gram */
-                else if (arr_push(&e->a[n], n, prev + N - n, c) < 0)
+                else if (arr_push(&e->a[n], n, prev + N - n, c, wr, r) < 0)
                     return us_error(err, UNSPIN_E_NOMEM, "out of memory (%d-grams)", n);
             }
         }
@@ -807,11 +832,12 @@ static int adjust_counts(estimator *e, merger *m, unspin_error *err)
             int lead = 0;
             while (lead < N && g[lead] == W_BOS)
                 lead++;
-            if (lead <= 1 && arr_push(&e->a[N], N, g, c) < 0)
+            if (lead <= 1 && arr_push(&e->a[N], N, g, c, 0, 0) < 0)
                 return us_error(err, UNSPIN_E_NOMEM, "out of memory (%d-grams)", N);
             for (int n = 1; n < N; n++) {
                 if (!have_prev || L < n)
-                    cur[n] = 0;
+                    cur[n] = raw[n] = 0;
+                raw[n] += c; /* every window ending in this n-gram is one occurrence */
                 if (g[N - n] == W_BOS)
                     cur[n] += c; /* begins with <s>: raw count */
                 else if (!have_prev || L <= n)
@@ -924,7 +950,9 @@ static int estimate(estimator *e, unspin_error *err)
         uint64_t *sum = us_calloc(lo->n ? lo->n : 1, sizeof(uint64_t));
         double *gm = us_calloc(lo->n ? lo->n : 1, sizeof(double));
         uint32_t *ctx = us_malloc(sizeof(uint32_t) * (a->n ? a->n : 1));
-        if (!a->prob || (n < N && !a->bo) || !sum || !gm || !ctx) {
+        if (e->pruning)
+            a->keep = us_malloc(a->n ? a->n : 1);
+        if (!a->prob || (n < N && !a->bo) || !sum || !gm || !ctx || (e->pruning && !a->keep)) {
             us_free(sum);
             us_free(gm);
             us_free(ctx);
@@ -943,6 +971,14 @@ static int estimate(estimator *e, unspin_error *err)
             ctx[i] = (uint32_t)k;
             sum[k] += a->count[i];
             gm[k] += disc_of(e, n, a->count[i]);
+            if (e->pruning) {
+                /* a pruned n-gram's discounted mass goes to its context's
+                 * back-off, so every context stays normalised */
+                uint32_t r = n < N ? a->raw[i] : a->count[i];
+                a->keep[i] = r > e->prune[n];
+                if (!a->keep[i])
+                    gm[k] += (double)a->count[i] - disc_of(e, n, a->count[i]);
+            }
         }
         for (size_t k = 0; k < lo->n; k++)
             if (sum[k]) {
@@ -1011,6 +1047,11 @@ int unspin_lm_trainer_finish(unspin_lm_trainer *t, const char *path, unspin_lm_t
     memset(&e, 0, sizeof e);
     e.order = t->order;
     e.nwords = t->nwords;
+    for (int n = 2; n <= t->order; n++) {
+        e.prune[n] = t->prune[n - 1];
+        if (e.prune[n])
+            e.pruning = 1;
+    }
     rc = adjust_counts(&e, &m, err);
     merger_close(&m);
     us_free(t->tab);
@@ -1020,10 +1061,18 @@ int unspin_lm_trainer_finish(unspin_lm_trainer *t, const char *path, unspin_lm_t
     discounts(&e);
     if ((rc = estimate(&e, err)) < 0)
         goto done;
-    uint64_t counts[MAX_N];
+    uint64_t counts[MAX_N], pruned[MAX_N] = {0};
     counts[0] = t->nwords;
-    for (int n = 2; n <= t->order; n++)
+    for (int n = 2; n <= t->order; n++) {
         counts[n - 1] = e.a[n].n;
+        if (e.a[n].keep) {
+            uint64_t k = 0;
+            for (size_t i = 0; i < e.a[n].n; i++)
+                k += e.a[n].keep[i];
+            pruned[n - 1] = counts[n - 1] - k;
+            counts[n - 1] = k;
+        }
+    }
     lm_sink sink;
     if ((rc = lm_sink_open(&sink, path, t->order, counts, err)) < 0) {
         lm_sink_free(&sink);
@@ -1036,16 +1085,20 @@ int unspin_lm_trainer_finish(unspin_lm_trainer *t, const char *path, unspin_lm_t
      * the writer's tables and ours do not peak together */
     for (int n = 1; n <= t->order; n++) {
         us_free(e.a[n].count);
-        e.a[n].count = NULL;
+        us_free(e.a[n].raw);
+        e.a[n].count = e.a[n].raw = NULL;
     }
     for (int n = 2; n <= t->order && rc >= 0; n++) {
         for (size_t i = 0; i < e.a[n].n && rc >= 0; i++)
-            rc = lm_sink_ngram(&sink, n, e.a[n].ids + i * (size_t)n, e.a[n].prob[i],
+            if (!e.a[n].keep || e.a[n].keep[i])
+                rc = lm_sink_ngram(&sink, n, e.a[n].ids + i * (size_t)n, e.a[n].prob[i],
                                n < t->order ? e.a[n].bo[i] : 0.0f, err);
         order_arr *a = &e.a[n];
         us_free(a->ids);
         us_free(a->prob);
         us_free(a->bo);
+        us_free(a->keep);
+        a->keep = NULL;
         a->ids = NULL;
         a->prob = a->bo = NULL;
     }
@@ -1061,6 +1114,7 @@ int unspin_lm_trainer_finish(unspin_lm_trainer *t, const char *path, unspin_lm_t
         stats->fallback = e.fallback;
         for (int n = 1; n <= t->order; n++) {
             stats->ngrams[n - 1] = counts[n - 1];
+            stats->pruned[n - 1] = pruned[n - 1];
             for (int k = 0; k < 3; k++)
                 stats->discount[n - 1][k] = e.disc[n][k + 1];
         }

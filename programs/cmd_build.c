@@ -11,7 +11,7 @@
 
 static const char help[] =
     "usage: unspin build lm --order N -o OUT.uslm [--pretokenized] [--memory SIZE]\n"
-    "                       [--temp DIR] TEXT...\n"
+    "                       [--temp DIR] [--prune T1,T2,...] TEXT...\n"
     "       unspin build lm --mix A.uslm,B.uslm[,...] --heldout TEXT [--heldout TEXT...]\n"
     "                       [-o OUT.uslm]\n"
     "       unspin build lm --sphinx FILE -o OUT.uslm\n"
@@ -28,6 +28,11 @@ static const char help[] =
     "  -m, --memory SIZE   memory for counting, e.g. 512M, 4G (default 1G); past\n"
     "                      it, sorted runs are spilled to disk and merged\n"
     "  -T, --temp DIR      folder for the runs (default: the output's folder)\n"
+    "  -P, --prune LIST    per-order count thresholds, unigrams first, as lmplz:\n"
+    "                      n-grams seen at most Tn times are dropped and their\n"
+    "                      mass moved to the back-off (e.g. 0,0,1 drops singleton\n"
+    "                      3-grams and above; the last value repeats; T1 must be\n"
+    "                      0 and values must not decrease; default: no pruning)\n"
     "\n"
     "Mixing: fit interpolation weights of models with EM on held-out text (each\n"
     "--heldout file is one domain; domains weigh equally), print the weights and\n"
@@ -47,6 +52,31 @@ __attribute__((weak)) int cmd_build_lexicon(int argc, char **argv)
     (void)argv;
     cli_error("build lexicon: not available in this build");
     return CLI_FAIL;
+}
+
+/* "T1,T2,...": per-order thresholds, the last one repeated up to the
+ * highest order; T1 must be 0 and the values must not decrease. */
+static bool parse_prune(const char *s, uint32_t *out)
+{
+    int k = 0;
+    const char *p = s;
+    for (;;) {
+        if (k == UNSPIN_LM_MAX_ORDER || !isdigit((unsigned char)*p))
+            return false;
+        char *end;
+        unsigned long v = strtoul(p, &end, 10);
+        if (v > UINT32_MAX || (k == 0 && v != 0) || (k > 0 && v < out[k - 1]))
+            return false;
+        out[k++] = (uint32_t)v;
+        if (*end == 0)
+            break;
+        if (*end != ',')
+            return false;
+        p = end + 1;
+    }
+    for (int i = k; i < UNSPIN_LM_MAX_ORDER; i++)
+        out[i] = out[k - 1];
+    return true;
 }
 
 static bool parse_size(const char *s, size_t *out)
@@ -114,8 +144,8 @@ static int train_line(void *p, const char *line, size_t len, bool eol)
     return CLI_OK;
 }
 
-static int do_train(int order, const char *out, bool pretok, size_t memory, const char *tmpdir, int nfiles,
-                    char **files)
+static int do_train(int order, const char *out, bool pretok, size_t memory, const char *tmpdir,
+                    const uint32_t *prune, int nfiles, char **files)
 {
     int rc = check_inputs(nfiles, files);
     if (rc)
@@ -135,6 +165,7 @@ static int do_train(int order, const char *out, bool pretok, size_t memory, cons
         tmpdir = dir;
     }
     unspin_lm_train_opts o = {.order = order, .pretokenized = pretok, .memory = memory, .tmpdir = tmpdir};
+    memcpy(o.prune, prune, sizeof o.prune);
     train_ctx c = {0};
     if (unspin_lm_trainer_create(&c.t, &o, &c.err) < 0) {
         free(dir);
@@ -154,8 +185,9 @@ static int do_train(int order, const char *out, bool pretok, size_t memory, cons
             printf("tokens %llu\nsentences %llu\nvocabulary %u\nruns %d\n", (unsigned long long)st.tokens,
                    (unsigned long long)st.sentences, st.vocab, st.runs);
             for (int n = 1; n <= order; n++)
-                printf("%d-grams %llu discounts %.4f %.4f %.4f\n", n, (unsigned long long)st.ngrams[n - 1],
-                       st.discount[n - 1][0], st.discount[n - 1][1], st.discount[n - 1][2]);
+                printf("%d-grams %llu discounts %.4f %.4f %.4f pruned %llu\n", n,
+                       (unsigned long long)st.ngrams[n - 1], st.discount[n - 1][0], st.discount[n - 1][1],
+                       st.discount[n - 1][2], (unsigned long long)st.pruned[n - 1]);
             if (st.fallback)
                 printf("note: some counts-of-counts were too small; used fallback discounts 0.5 1 1.5\n");
             printf("seconds %.1f\n", now() - t0);
@@ -231,6 +263,7 @@ static int cmd_build_lm(int argc, char **argv)
         {"pretokenized", no_argument, NULL, 'p'},
         {"memory", required_argument, NULL, 'm'},
         {"temp", required_argument, NULL, 'T'},
+        {"prune", required_argument, NULL, 'P'},
         {"mix", required_argument, NULL, 'x'},
         {"heldout", required_argument, NULL, 'H'},
         {"sphinx", required_argument, NULL, 's'},
@@ -244,8 +277,9 @@ static int cmd_build_lm(int argc, char **argv)
     int nheld = 0;
     bool pretok = false;
     size_t memory = (size_t)1 << 30;
+    uint32_t prune[UNSPIN_LM_MAX_ORDER] = {0};
     int c;
-    while ((c = cli_getopt(argc, argv, "n:o:pm:T:x:H:s:h", longopts)) != -1) {
+    while ((c = cli_getopt(argc, argv, "n:o:pm:T:P:x:H:s:h", longopts)) != -1) {
         switch (c) {
         case 'n':
             if (!cli_parse_long("build lm", "--order", optarg, 1, UNSPIN_LM_MAX_ORDER, &order))
@@ -258,6 +292,13 @@ static int cmd_build_lm(int argc, char **argv)
                 return cli_usage("build lm", "--memory: bad size '%s' (e.g. 512M, 4G; at least 1M)", optarg);
             break;
         case 'T': tmpdir = optarg; break;
+        case 'P':
+            if (!parse_prune(optarg, prune))
+                return cli_usage("build lm",
+                                 "--prune: bad list '%s' (e.g. 0,0,1: counts, unigrams first, first 0, "
+                                 "never decreasing, at most %d values)",
+                                 optarg, UNSPIN_LM_MAX_ORDER);
+            break;
         case 'x': mix = optarg; break;
         case 'H':
             if (nheld == MAX_HELDOUT)
@@ -285,7 +326,7 @@ static int cmd_build_lm(int argc, char **argv)
         return cli_usage("build lm", "missing --order N");
     if (optind >= argc)
         return cli_usage("build lm", "no training text given");
-    return do_train((int)order, out, pretok, memory, tmpdir, argc - optind, argv + optind);
+    return do_train((int)order, out, pretok, memory, tmpdir, prune, argc - optind, argv + optind);
 }
 
 int cmd_build(int argc, char **argv)

@@ -44,10 +44,13 @@ static char *slurp(const char *path, size_t *len)
     return b;
 }
 
-/* Train on a text file (one sentence per line) and write `out`. */
-static int train_file(const char *text, int order, size_t memory, const char *out, unspin_lm_train_stats *st)
+/* Train on a text file (one sentence per line) and write `out`; prune may be NULL. */
+static int train_file_pruned(const char *text, int order, size_t memory, const uint32_t *prune, const char *out,
+                             unspin_lm_train_stats *st)
 {
     unspin_lm_train_opts o = {.order = order, .pretokenized = 1, .memory = memory, .tmpdir = test_tmpdir()};
+    if (prune)
+        memcpy(o.prune, prune, sizeof o.prune);
     unspin_lm_trainer *t;
     unspin_error err;
     if (unspin_lm_trainer_create(&t, &o, &err) != 0)
@@ -68,6 +71,11 @@ static int train_file(const char *text, int order, size_t memory, const char *ou
     unspin_lm_trainer_free(t);
     free(buf);
     return rc;
+}
+
+static int train_file(const char *text, int order, size_t memory, const char *out, unspin_lm_train_stats *st)
+{
+    return train_file_pruned(text, order, memory, NULL, out, st);
 }
 
 /* log10 P(last word | the words before it); "<s>" first means sentence start. */
@@ -172,6 +180,41 @@ TEST(lm_train_normalised)
     unspin_lm_close(lm);
 }
 
+TEST(lm_train_pruned_normalised)
+{
+    /* singleton 3- and 4-grams pruned (lmplz --prune 0 0 1): fewer n-grams,
+     * every context still sums to one, lower orders unchanged */
+    static const uint32_t prune[UNSPIN_LM_MAX_ORDER] = {0, 0, 1, 1, 1};
+    unspin_lm_train_stats full, pr;
+    const char *fo = tpath("toy-b-full.uslm"), *po = tpath("toy-b-pruned.uslm");
+    CHECK_EQ_INT(train_file("toy-lm-b.txt", 4, 0, fo, &full), 0);
+    CHECK_EQ_INT(train_file_pruned("toy-lm-b.txt", 4, 0, prune, po, &pr), 0);
+    CHECK_EQ_INT(pr.ngrams[1], full.ngrams[1]);
+    CHECK_EQ_INT(pr.pruned[1], 0);
+    CHECK(pr.pruned[2] > 0 && pr.pruned[3] > 0);
+    CHECK_EQ_INT(pr.ngrams[2] + pr.pruned[2], full.ngrams[2]);
+    CHECK_EQ_INT(pr.ngrams[3] + pr.pruned[3], full.ngrams[3]);
+    CHECK_EQ_INT(full.pruned[3], 0);
+    unspin_lm *a = NULL, *b = NULL;
+    unspin_error err;
+    CHECK_EQ_INT(unspin_lm_open(fo, &a, &err), 0);
+    CHECK_EQ_INT(unspin_lm_open(po, &b, &err), 0);
+    if (a && b) {
+        const char *ctx[] = {"", "<s>", "<s> the", "the server", "the server runs", "near", "runs the", "kernel the",
+                             "<s> the kernel", "the kernel runs", "a the"};
+        for (size_t i = 0; i < sizeof ctx / sizeof ctx[0]; i++) {
+            double s = sum_after(b, ctx[i]);
+            if (fabs(s - 1.0) > 1e-4)
+                test_fail(__FILE__, __LINE__, "pruned: sum over the vocabulary after '%s' = %.7f", ctx[i], s);
+        }
+        const char *same[] = {"the", "server", "<s> the", "the server", "runs the"};
+        for (size_t i = 0; i < sizeof same / sizeof same[0]; i++)
+            CHECK_NEAR(score_seq(a, same[i]), score_seq(b, same[i]), 1e-6);
+    }
+    unspin_lm_close(a);
+    unspin_lm_close(b);
+}
+
 TEST(lm_train_spill_runs_same_model)
 {
     /* memory 1: the smallest counting table, spilled every few n-grams */
@@ -201,6 +244,16 @@ TEST(lm_train_errors)
     CHECK_EQ_INT(unspin_lm_trainer_finish(t, tpath("empty.uslm"), NULL, &err), UNSPIN_E_INVALID);
     unspin_lm_trainer_free(t);
     unspin_lm_trainer_free(NULL);
+    /* prune thresholds: none for unigrams, never decreasing */
+    o.prune[0] = 1;
+    t = NULL;
+    CHECK_EQ_INT(unspin_lm_trainer_create(&t, &o, &err), UNSPIN_E_INVALID);
+    CHECK(t == NULL);
+    o.prune[0] = 0;
+    o.prune[1] = 2;
+    o.prune[2] = 1;
+    CHECK_EQ_INT(unspin_lm_trainer_create(&t, &o, &err), UNSPIN_E_INVALID);
+    CHECK(t == NULL);
 }
 
 TEST(lm_mix_normalised_and_weights)
