@@ -32,7 +32,7 @@
 
 #define CK_MAGIC "USCHECK\x01"
 #define CK_MAGIC_INCOMPLETE "USCHECK~"
-#define CK_VERSION 2u
+#define CK_VERSION 3u
 #define CK_HEADER 24u
 #define CK_PART ((3u * UNSPIN_CHECK_NFEATURES + 1u) * 8u)
 #define CK_WPART ((3u * UNSPIN_CHECK_NWORDFEATURES + 1u) * 8u)
@@ -49,6 +49,8 @@
 #define CK_CHUNK 20         /* content words per chunk of a long paragraph */
 #define CK_NAME_UNI (-5.5)  /* sentence-initial capitalised words rarer than this are names */
 #define CK_LEFT_MARGIN 1.5f /* candidates this much (log10) below the word on the left are not scored further */
+#define CK_TOP_RIGHT 2      /* nor are candidates below the best two on the left */
+#define CK_RARE_CAND 1.0f   /* candidates 10x rarer than the word are not kept */
 #define CK_SKIP_FIT 2.0     /* words with a two-sided gain above this are not looked up */
 #define CK_LOW_FIT 0.5      /* two-sided context gain of an out-of-place word */
 #define CK_CHANGE_COST 0.5  /* log10 cost of a change in the greedy restoration */
@@ -335,6 +337,9 @@ struct unspin_checker {
     unspin_word eos;
     int dim;
     float *vec, *topic;
+    float *vpool;           /* CK_VEC_SLOTS vectors of the words in vkey */
+    uint32_t *vkey;         /* LM id + 1 of the word whose vector a slot holds (0: empty) */
+    uint8_t *vhas;          /* the word has a vector */
     size_t ntopic;
     double doc_z, doc_weight; /* content-weighted sum of paragraph log-odds, and the weight */
     size_t paragraphs;
@@ -360,6 +365,7 @@ struct unspin_checker {
  * dominant cost, is done once per word type while it stays in the cache. */
 #define CK_CACHE_SLOTS (1u << 16)
 #define CK_CACHE_WORD 31
+#define CK_VEC_SLOTS (1u << 13) /* cached word vectors */
 typedef struct ck_entry {
     uint64_t hash;
     unspin_word id;                /* the word's LM id; UNSPIN_WORD_UNK: see word */
@@ -447,7 +453,10 @@ int unspin_checker_create(const unspin_lm *lm, const unspin_lexicon *lex, const 
         c->unigram[i] = 1.0f;
     if (rc == UNSPIN_OK && c->dim > 0) {
         c->vec = us_calloc((size_t)c->dim * 2, sizeof(float));
-        if (!c->vec)
+        c->vpool = us_malloc((size_t)CK_VEC_SLOTS * (size_t)c->dim * sizeof(float));
+        c->vkey = us_calloc(CK_VEC_SLOTS, sizeof *c->vkey);
+        c->vhas = us_calloc(CK_VEC_SLOTS, 1);
+        if (!c->vec || !c->vpool || !c->vkey || !c->vhas)
             rc = us_error(err, UNSPIN_E_NOMEM, "checker: out of memory");
         else
             c->topic = c->vec + c->dim;
@@ -467,6 +476,9 @@ void unspin_checker_free(unspin_checker *c)
     unspin_tokenizer_free(c->tk);
     unspin_candidates_free(c->cands);
     us_free(c->vec);
+    us_free(c->vpool);
+    us_free(c->vkey);
+    us_free(c->vhas);
     us_free(c->spans);
     us_free(c->pool);
     us_free(c->cache);
@@ -642,6 +654,21 @@ static int ck_add_span(unspin_checker *c, size_t start, size_t end, double score
     return UNSPIN_OK;
 }
 
+/* The word's vector (NULL if it has none), through the checker's cache of
+ * the vectors of LM words. */
+static const float *ck_vector(unspin_checker *c, const unspin_token *t, unspin_word id)
+{
+    if (id == UNSPIN_WORD_UNK || id >= c->vocab)
+        return unspin_lexicon_vector(c->lex, t->norm, t->norm_length, c->vec) ? c->vec : NULL;
+    size_t slot = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15ull >> 40) & (CK_VEC_SLOTS - 1);
+    float *v = c->vpool + slot * (size_t)c->dim;
+    if (c->vkey[slot] != id + 1u) {
+        c->vhas[slot] = unspin_lexicon_vector(c->lex, t->norm, t->norm_length, v) != 0;
+        c->vkey[slot] = id + 1u;
+    }
+    return c->vhas[slot] ? v : NULL;
+}
+
 /* Unigram log10 probability of an LM word (memoised). */
 static float ck_unigram(unspin_checker *c, unspin_word id)
 {
@@ -679,6 +706,8 @@ static int ck_fill(unspin_checker *c, const unspin_token *t, unspin_word id, ck_
         if (cid == UNSPIN_WORD_UNK)
             continue;
         float cu = ck_unigram(c, cid);
+        if (cu < uni - CK_RARE_CAND) /* a much rarer word is seldom the original */
+            continue;
         e->cuni[e->ncand] = cu;
         e->csim[e->ncand] = cd->similarity;
         e->clinks[e->ncand] = (uint16_t)(cd->links > 65535 ? 65535 : cd->links);
@@ -985,9 +1014,27 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
         unspin_lm_score_batch(c->lm, &rst, e->cand, (size_t)ncand, lcs, cst);
         float best = -1e30f, bestn = -1e30f;
         int bestk = -1;
+        /* the right context is scored for the CK_TOP_RIGHT candidates best
+         * on the left, if within CK_LEFT_MARGIN of the word: a candidate
+         * much less probable on the left is not rescued by the right */
+        float floor = lpr - CK_LEFT_MARGIN;
+        if (ncand > CK_TOP_RIGHT) {
+            float top[CK_TOP_RIGHT];
+            for (int k = 0; k < CK_TOP_RIGHT; k++)
+                top[k] = -1e30f;
+            for (int k = 0; k < ncand; k++)
+                for (int j = 0; j < CK_TOP_RIGHT; j++)
+                    if (lcs[k] > top[j]) {
+                        for (int m = CK_TOP_RIGHT - 1; m > j; m--)
+                            top[m] = top[m - 1];
+                        top[j] = lcs[k];
+                        break;
+                    }
+            if (top[CK_TOP_RIGHT - 1] > floor)
+                floor = top[CK_TOP_RIGHT - 1];
+        }
         for (int k = 0; k < ncand; k++) {
-            /* a candidate much less probable on the left is not rescued by the right */
-            if (lcs[k] < lpr - CK_LEFT_MARGIN)
+            if (lcs[k] < floor)
                 continue;
             unspin_lm_state ns = cst[k];
             float lc = lcs[k] + unspin_lm_score(c->lm, &ns, next, &ns);
@@ -1044,11 +1091,12 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
         /* topical coherence with the earlier content words of the paragraph */
         double wcos = 0;
         int hascos = 0;
-        if (c->dim > 0 && unspin_lexicon_vector(c->lex, t->norm, t->norm_length, c->vec)) {
+        const float *wv = c->dim > 0 ? ck_vector(c, t, id) : NULL;
+        if (wv) {
             if (c->ntopic >= 3) {
                 double dot = 0, nn = 0;
                 for (int d = 0; d < c->dim; d++) {
-                    dot += (double)c->vec[d] * c->topic[d];
+                    dot += (double)wv[d] * c->topic[d];
                     nn += (double)c->topic[d] * c->topic[d];
                 }
                 if (nn > 0) {
@@ -1059,7 +1107,7 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
                 }
             }
             for (int d = 0; d < c->dim; d++)
-                c->topic[d] += c->vec[d];
+                c->topic[d] += wv[d];
             c->ntopic++;
         }
         /* the word's own features and probability */
