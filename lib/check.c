@@ -15,7 +15,7 @@
  *
  * .uscheck file (little-endian):
  *   0  magic    8 bytes "USCHECK\x01" ("USCHECK~" while being written)
- *   8  version  u32 (1)
+ *   8  version  u32 (3)
  *  12  nfeat    u32 (UNSPIN_CHECK_NFEATURES)
  *  16  checksum u64, XXH64 of the bytes from 24 to the end
  *  24  two parts (short texts, paragraphs), each mean[nfeat], sd[nfeat],
