@@ -368,7 +368,40 @@ typedef struct {
     /* the current run of adjacent content words, for --fragments */
     struct { char orig[64], spun[128]; int changed; } win[16];
     size_t nwin;
+    /* --doc-lines: one table per document, as real spinners apply it */
+    unsigned long doc_lines;
+    struct memo { char *word, *rep; } *memo; /* rep NULL: the word is kept */
+    size_t nmemo, capmemo;
 } spinner;
+
+/* The document table's decision for word w, or NULL when w was not seen. */
+static const struct memo *memo_find(const spinner *sp, const char *w)
+{
+    for (size_t i = 0; i < sp->nmemo; i++)
+        if (strcmp(sp->memo[i].word, w) == 0)
+            return &sp->memo[i];
+    return NULL;
+}
+
+static void memo_put(spinner *sp, const char *w, const char *rep)
+{
+    if (sp->nmemo == sp->capmemo) {
+        sp->capmemo = sp->capmemo ? 2 * sp->capmemo : 256;
+        sp->memo = xrealloc(sp->memo, sp->capmemo * sizeof *sp->memo);
+    }
+    sp->memo[sp->nmemo].word = xstrndup(w, strlen(w));
+    sp->memo[sp->nmemo].rep = rep ? xstrndup(rep, strlen(rep)) : NULL;
+    sp->nmemo++;
+}
+
+static void memo_clear(spinner *sp)
+{
+    for (size_t i = 0; i < sp->nmemo; i++) {
+        free(sp->memo[i].word);
+        free(sp->memo[i].rep);
+    }
+    sp->nmemo = 0;
+}
 
 /* Write the run's windows of 2 and 3 words that hold a change, then start a
  * new run: short spun phrases of content words ("covered layer") against
@@ -623,20 +656,29 @@ static int spin_line(spinner *sp, unspin_tokenizer *tk, const char *line, size_t
             /* function-word swaps and content words */
             if (!replaced) {
                 int fw = 0;
+                const struct memo *mm = sp->doc_lines ? memo_find(sp, w) : NULL;
                 for (size_t k = 0; k < US_ARRAY_LEN(fswaps); k++) {
                     if (strcmp(w, fswaps[k][0]) != 0)
                         continue;
                     fw = 1;
-                    if (rnd01() < sp->rate) {
+                    if (!mm && rnd01() < sp->rate) {
                         size_t nalt = 0;
                         while (nalt < 3 && fswaps[k][nalt + 1])
                             nalt++;
                         replaced = fswaps[k][1 + rnd() % nalt];
                     }
                 }
-                if (!fw && !in_list(stopwords, US_ARRAY_LEN(stopwords), w) && t->norm_length > 2 &&
-                    rnd01() < sp->rate && pick_synonym(sp, w, t->norm_length, rep, sizeof rep)) {
-                    replaced = rep;
+                int content = !fw && !in_list(stopwords, US_ARRAY_LEN(stopwords), w) && t->norm_length > 2;
+                if (mm) { /* the document's table decided already */
+                    if (mm->rep) {
+                        snprintf(rep, sizeof rep, "%s", mm->rep);
+                        replaced = rep;
+                    }
+                } else {
+                    if (content && rnd01() < sp->rate && pick_synonym(sp, w, t->norm_length, rep, sizeof rep))
+                        replaced = rep;
+                    if (sp->doc_lines && (fw || content))
+                        memo_put(sp, w, replaced);
                 }
             }
         }
@@ -675,6 +717,9 @@ static const char usage[] =
     "  --pairs FILE      write the original lines there, aligned with stdout\n"
     "  --log FILE        one line per change: LINE<TAB>ORIGINAL<TAB>SPUN\n"
     "  --fragments FILE  short spun/original phrase pairs: SPUN<TAB>ORIGINAL\n"
+    "  --doc-lines N     documents of N lines, each spun with one table: a word\n"
+    "                    replaced once is replaced the same way throughout the\n"
+    "                    document, a word kept once is always kept (default 0: off)\n"
     "  --lm FILE         language model giving word frequencies for --common\n"
     "  --common P        with --lm: share of synonym choices weighted by the\n"
     "                    synonym's frequency (default 0.5); the rest\n"
@@ -688,14 +733,16 @@ int main(int argc, char **argv)
         {"seed", required_argument, NULL, 's'},     {"pairs", required_argument, NULL, 'p'},
         {"log", required_argument, NULL, 'l'},      {"fragments", required_argument, NULL, 'f'},
         {"lm", required_argument, NULL, 'L'},       {"common", required_argument, NULL, 'c'},
+        {"doc-lines", required_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     const char *mythes = NULL, *aik = NULL, *wn = NULL, *pairs = NULL, *logp = NULL, *fragp = NULL, *lmp = NULL;
     double common = 0.5;
+    unsigned long doc_lines = 0;
     double rate = 0.2;
     unsigned long long seed = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "m:a:w:r:s:p:l:f:L:c:h", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:a:w:r:s:p:l:f:L:c:D:h", lo, NULL)) != -1) {
         switch (c) {
         case 'm': mythes = optarg; break;
         case 'a': aik = optarg; break;
@@ -707,6 +754,7 @@ int main(int argc, char **argv)
         case 'f': fragp = optarg; break;
         case 'L': lmp = optarg; break;
         case 'c': common = atof(optarg); break;
+        case 'D': doc_lines = strtoul(optarg, NULL, 10); break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
         }
@@ -721,6 +769,7 @@ int main(int argc, char **argv)
     memset(&sp, 0, sizeof sp);
     sp.rate = rate;
     sp.common = common;
+    sp.doc_lines = doc_lines;
     unspin_lm *lm = NULL;
     if (lmp) {
         unspin_error lerr;
@@ -759,6 +808,8 @@ int main(int argc, char **argv)
     ssize_t n;
     sbuf out = {0};
     while ((n = getline(&line, &cap, stdin)) > 0) {
+        if (sp.doc_lines && sp.lineno % sp.doc_lines == 0)
+            memo_clear(&sp); /* a new document, a new table */
         sp.lineno++;
         size_t len = (size_t)n;
         int eol = line[len - 1] == '\n';
@@ -777,6 +828,8 @@ int main(int argc, char **argv)
     }
     fprintf(stderr, "spinsim: %lu lines, %lu words, %lu changes (%.1f%%), thesaurus %u entries\n", sp.lineno,
             sp.words, sp.changed, sp.words ? 100.0 * (double)sp.changed / (double)sp.words : 0.0, sp.t.n);
+    memo_clear(&sp);
+    free(sp.memo);
     free(line);
     free(out.s);
     unspin_tokenizer_free(tk);
