@@ -11,16 +11,22 @@
  * earlier content words. Sums of these per paragraph give the features below;
  * a logistic model (.uscheck weights, fitted by data/tools/fit_check.c) maps
  * them to a probability. The document's probability is the content-weighted
- * mean of its paragraphs' log-odds.
+ * mean of its paragraphs' log-odds. A paragraph's pooled probability
+ * (unspin_check_pooled()) adds the evidence of the other paragraphs of its
+ * document: their mean log-odds and the substitutions that repeat across
+ * them (a spinner applies one table to the whole document).
  *
  * .uscheck file (little-endian):
  *   0  magic    8 bytes "USCHECK\x01" ("USCHECK~" while being written)
- *   8  version  u32 (3)
+ *   8  version  u32 (4; version 3 files, without the pooling model, are read
+ *               with the identity pooling: pooled = local)
  *  12  nfeat    u32 (UNSPIN_CHECK_NFEATURES)
  *  16  checksum u64, XXH64 of the bytes from 24 to the end
  *  24  two parts (short texts, paragraphs), each mean[nfeat], sd[nfeat],
  *      w[nfeat], bias; then the word model: mean[nw], sd[nw], w[nw], bias
- *      (nw = UNSPIN_CHECK_NWORDFEATURES); IEEE doubles as u64
+ *      (nw = UNSPIN_CHECK_NWORDFEATURES); then (v4) the pooling model:
+ *      mean[np], sd[np], w[np], bias (np = US_CHECK_NPOOL), tau, prior[ng]
+ *      (ng = US_CHECK_NGRID); IEEE doubles as u64
  */
 #include "check_internal.h"
 
@@ -32,11 +38,16 @@
 
 #define CK_MAGIC "USCHECK\x01"
 #define CK_MAGIC_INCOMPLETE "USCHECK~"
-#define CK_VERSION 3u
+#define CK_VERSION 4u
+#define CK_VERSION_NOPOOL 3u /* read too: no pooling model */
 #define CK_HEADER 24u
 #define CK_PART ((3u * UNSPIN_CHECK_NFEATURES + 1u) * 8u)
 #define CK_WPART ((3u * UNSPIN_CHECK_NWORDFEATURES + 1u) * 8u)
-#define CK_BODY (2u * CK_PART + CK_WPART)
+#define CK_PPART ((3u * US_CHECK_NPOOL + 2u + US_CHECK_NGRID) * 8u)
+#define CK_BODY_V3 (2u * CK_PART + CK_WPART)
+#define CK_BODY (CK_BODY_V3 + CK_PPART)
+#define CK_LIST_WORDS 5     /* a line of at most this many words without . ! ? is a list item */
+#define CK_ZCLIP 10.0       /* paragraph log-odds clipped to +-this for pooling */
 
 #define CK_MAX_CANDS 12      /* lexicon candidates scored per word */
 #define CK_DELTA_CLIP 5.0   /* log10 gains above this count as this */
@@ -112,6 +123,54 @@ struct unspin_check_weights {
  * links) of the best candidate, 14 its vector similarity to the word,
  * 15 log(1 + number of lexicon candidates) (0 when not looked up).
  * Gains (0-2, 12-14) are measured in the restored context. */
+/* The pooling model that keeps the local probability (f0 is the local log-odds). */
+static void us_check_pool_identity(us_check_ppart *m)
+{
+    memset(m, 0, sizeof *m);
+    for (int i = 0; i < US_CHECK_NPOOL; i++)
+        m->sd[i] = 1;
+    m->w[0] = 1;
+    m->tau = 1;
+    for (int k = 0; k < US_CHECK_NGRID; k++)
+        m->prior[k] = 1.0 / US_CHECK_NGRID;
+}
+
+void us_check_pool_ll(const us_check_ppart *m, double z, double sign, double *ll)
+{
+    double a = m->tau * z;
+    for (int k = 0; k < US_CHECK_NGRID; k++) {
+        double pi = (double)k / (US_CHECK_NGRID - 1);
+        double x = pi > 0 ? log(pi) + a : -INFINITY, y = pi < 1 ? log1p(-pi) : -INFINITY;
+        double hi = x > y ? x : y, lo = x > y ? y : x;
+        ll[k] += sign * (hi + log1p(exp(lo - hi)));
+    }
+}
+
+void us_check_pool_derived(double *f)
+{
+    double e = 1.0 / (1.0 + exp(-f[1]));
+    f[2] = f[0] * 4 * e * (1 - e);
+}
+
+double us_check_pool_prior(const us_check_ppart *m, const double *ll)
+{
+    double top = -INFINITY;
+    for (int k = 0; k < US_CHECK_NGRID; k++)
+        if (m->prior[k] > 0 && ll[k] > top)
+            top = ll[k];
+    double num = 0, den = 0;
+    for (int k = 0; k < US_CHECK_NGRID; k++) {
+        if (!(m->prior[k] > 0))
+            continue;
+        double w = m->prior[k] * exp(ll[k] - top);
+        num += w * (double)k / (US_CHECK_NGRID - 1);
+        den += w;
+    }
+    double e = den > 0 ? num / den : 0.5;
+    e = e < 1e-4 ? 1e-4 : e > 1 - 1e-4 ? 1 - 1e-4 : e;
+    return log(e / (1 - e));
+}
+
 void us_check_model_default(us_check_model *m)
 {
     static const double mean[UNSPIN_CHECK_NFEATURES] = {0.5, 1.4, 0.2, -4.4, 0.02, 0.3, 0.3, -3.0, 0.2, 1.6, 1.0, 0.4,
@@ -135,6 +194,7 @@ void us_check_model_default(us_check_model *m)
     memcpy(m->word.sd, wsd, sizeof wsd);
     memcpy(m->word.w, ww, sizeof ww);
     m->word.bias = -1.5;
+    us_check_pool_identity(&m->pool);
     for (int k = 0; k < 2; k++) {
         memcpy(m->part[k].mean, mean, sizeof mean);
         memcpy(m->part[k].sd, sd, sizeof sd);
@@ -148,6 +208,14 @@ double us_check_wpart_z(const us_check_wpart *m, const double *x)
     double z = m->bias;
     for (int i = 0; i < UNSPIN_CHECK_NWORDFEATURES; i++)
         z += m->w[i] * (x[i] - m->mean[i]) / m->sd[i];
+    return z > 40 ? 40 : z < -40 ? -40 : z;
+}
+
+double us_check_ppart_z(const us_check_ppart *m, const double *f)
+{
+    double z = m->bias;
+    for (int i = 0; i < US_CHECK_NPOOL; i++)
+        z += m->w[i] * (f[i] - m->mean[i]) / m->sd[i];
     return z > 40 ? 40 : z < -40 ? -40 : z;
 }
 
@@ -208,6 +276,28 @@ int us_check_model_write(const us_check_model *mod, const char *path, unspin_err
             return us_error(err, UNSPIN_E_INVALID, "%s: word model: bias is not finite", path);
         us_store64(b + 8u * 3u * UNSPIN_CHECK_NWORDFEATURES, dbits(m->bias));
     }
+    {
+        const us_check_ppart *m = &mod->pool;
+        unsigned char *b = buf + CK_HEADER + CK_BODY_V3;
+        for (int i = 0; i < US_CHECK_NPOOL; i++) {
+            if (!isfinite(m->mean[i]) || !isfinite(m->w[i]) || !(m->sd[i] > 0) || !isfinite(m->sd[i]))
+                return us_error(err, UNSPIN_E_INVALID, "%s: pooling feature %d: weight, mean or sd not usable", path, i);
+            us_store64(b + 8u * (unsigned)i, dbits(m->mean[i]));
+            us_store64(b + 8u * (unsigned)(US_CHECK_NPOOL + i), dbits(m->sd[i]));
+            us_store64(b + 8u * (unsigned)(2 * US_CHECK_NPOOL + i), dbits(m->w[i]));
+        }
+        if (!isfinite(m->bias))
+            return us_error(err, UNSPIN_E_INVALID, "%s: pooling model: bias is not finite", path);
+        us_store64(b + 8u * 3u * US_CHECK_NPOOL, dbits(m->bias));
+        if (!isfinite(m->tau) || m->tau < 0)
+            return us_error(err, UNSPIN_E_INVALID, "%s: pooling model: tau not usable", path);
+        us_store64(b + 8u * (3u * US_CHECK_NPOOL + 1u), dbits(m->tau));
+        for (int k = 0; k < US_CHECK_NGRID; k++) {
+            if (!isfinite(m->prior[k]) || m->prior[k] < 0)
+                return us_error(err, UNSPIN_E_INVALID, "%s: pooling model: prior %d not usable", path, k);
+            us_store64(b + 8u * (3u * US_CHECK_NPOOL + 2u + (unsigned)k), dbits(m->prior[k]));
+        }
+    }
     memcpy(buf, CK_MAGIC_INCOMPLETE, 8);
     us_store32(buf + 8, CK_VERSION);
     us_store32(buf + 12, UNSPIN_CHECK_NFEATURES);
@@ -237,16 +327,19 @@ int unspin_check_weights_open(const char *path, unspin_check_weights **out, unsp
         rc = us_error(err, UNSPIN_E_FORMAT, "%s: not a check weights file (bad magic)", path);
     else if (memcmp(d, CK_MAGIC_INCOMPLETE, 8) == 0)
         rc = us_error(err, UNSPIN_E_INCOMPLETE, "%s: incomplete check weights (their build failed; rebuild them)", path);
-    else if (us_load32(d + 8) != CK_VERSION)
-        rc = us_error(err, UNSPIN_E_VERSION, "%s: check weights version %u, expected %u", path,
-                      (unsigned)us_load32(d + 8), CK_VERSION);
+    else if (us_load32(d + 8) != CK_VERSION && us_load32(d + 8) != CK_VERSION_NOPOOL)
+        rc = us_error(err, UNSPIN_E_VERSION, "%s: check weights version %u, expected %u (or %u)", path,
+                      (unsigned)us_load32(d + 8), CK_VERSION, CK_VERSION_NOPOOL);
+    int pooled = map.size >= 12 && us_load32(d + 8) == CK_VERSION;
+    unsigned body = pooled ? CK_BODY : CK_BODY_V3;
+    if (rc != UNSPIN_OK)
+        ;
     else if (us_load32(d + 12) != UNSPIN_CHECK_NFEATURES)
         rc = us_error(err, UNSPIN_E_FORMAT, "%s: offset 12: %u features, expected %u", path,
                       (unsigned)us_load32(d + 12), (unsigned)UNSPIN_CHECK_NFEATURES);
-    else if (map.size != CK_HEADER + CK_BODY)
-        rc = us_error(err, UNSPIN_E_FORMAT, "%s: size %zu bytes, expected %u", path, map.size,
-                      CK_HEADER + CK_BODY);
-    else if (us_checksum(d + CK_HEADER, CK_BODY) != us_load64(d + 16))
+    else if (map.size != CK_HEADER + body)
+        rc = us_error(err, UNSPIN_E_FORMAT, "%s: size %zu bytes, expected %u", path, map.size, CK_HEADER + body);
+    else if (us_checksum(d + CK_HEADER, body) != us_load64(d + 16))
         rc = us_error(err, UNSPIN_E_CHECKSUM, "%s: checksum mismatch (file is corrupt; rebuild it)", path);
     unspin_check_weights *w = NULL;
     if (rc == UNSPIN_OK) {
@@ -284,6 +377,32 @@ int unspin_check_weights_open(const char *path, unspin_check_weights **out, unsp
         if (rc == UNSPIN_OK && !isfinite(m->bias))
             rc = us_error(err, UNSPIN_E_FORMAT, "%s: word model: bias out of range", path);
     }
+    if (rc == UNSPIN_OK && !pooled)
+        us_check_pool_identity(&w->m.pool);
+    if (rc == UNSPIN_OK && pooled) {
+        us_check_ppart *m = &w->m.pool;
+        const unsigned char *b = d + CK_HEADER + CK_BODY_V3;
+        for (int i = 0; i < US_CHECK_NPOOL && rc == UNSPIN_OK; i++) {
+            m->mean[i] = bitsd(us_load64(b + 8u * (unsigned)i));
+            m->sd[i] = bitsd(us_load64(b + 8u * (unsigned)(US_CHECK_NPOOL + i)));
+            m->w[i] = bitsd(us_load64(b + 8u * (unsigned)(2 * US_CHECK_NPOOL + i)));
+            if (!isfinite(m->mean[i]) || !isfinite(m->w[i]) || !isfinite(m->sd[i]) || !(m->sd[i] > 0))
+                rc = us_error(err, UNSPIN_E_FORMAT, "%s: offset %u: pooling feature %d: value out of range", path,
+                              CK_HEADER + CK_BODY_V3 + 8u * (unsigned)i, i);
+        }
+        m->bias = bitsd(us_load64(b + 8u * 3u * US_CHECK_NPOOL));
+        m->tau = bitsd(us_load64(b + 8u * (3u * US_CHECK_NPOOL + 1u)));
+        double total = 0;
+        for (int k = 0; k < US_CHECK_NGRID; k++) {
+            m->prior[k] = bitsd(us_load64(b + 8u * (3u * US_CHECK_NPOOL + 2u + (unsigned)k)));
+            if (!isfinite(m->prior[k]) || m->prior[k] < 0)
+                total = NAN;
+            else
+                total += m->prior[k];
+        }
+        if (rc == UNSPIN_OK && (!isfinite(m->bias) || !isfinite(m->tau) || m->tau < 0 || !(total > 0)))
+            rc = us_error(err, UNSPIN_E_FORMAT, "%s: pooling model: bias, tau or prior out of range", path);
+    }
     us_map_close(&map);
     if (rc != UNSPIN_OK) {
         us_free(w);
@@ -294,6 +413,8 @@ int unspin_check_weights_open(const char *path, unspin_check_weights **out, unsp
 }
 
 void unspin_check_weights_close(unspin_check_weights *w) { us_free(w); }
+
+const us_check_model *us_check_weights_model(const unspin_check_weights *w) { return &w->m; }
 
 /* ------------------------------------------------------------- checker */
 
@@ -343,6 +464,21 @@ struct unspin_checker {
     size_t ntopic;
     double doc_z, doc_weight; /* content-weighted sum of paragraph log-odds, and the weight */
     size_t paragraphs;
+    /* pooling (unspin_check_pooled()): per paragraph of the document, and
+     * per content word with a candidate its substitution pair (the word, its
+     * best candidate) and whether the candidate won (greedy restoration) */
+    struct ck_para *paras;  /* `paragraphs` of them */
+    size_t cappara;
+    uint32_t *prec;         /* pair type << 1 | won, per content word with a candidate */
+    size_t nprec, capprec;
+    uint64_t *ptkey;        /* open addressing: pair key (0: empty) */
+    uint32_t *ptslot;       /* ... its type index */
+    size_t ptcap;           /* slots (power of 2) */
+    uint32_t *twins;        /* per pair type: wins in pooled paragraphs */
+    uint32_t *ttmp;         /* per pair type: scratch (zero between calls) */
+    size_t ntypes, captypes;
+    double pool_z, pool_w, pool_m, pool_rep, pool_content; /* totals of the pooled paragraphs */
+    double pool_ll[US_CHECK_NGRID]; /* their log-likelihood under each document share (us_check_pool_ll()) */
     unspin_check_span *spans;
     size_t nspans, capspans;
     struct ck_entry *cache; /* direct-mapped: word -> its candidates' LM ids */
@@ -360,6 +496,13 @@ struct unspin_checker {
     size_t npool, cappool;
     unspin_check_result res;
 };
+
+typedef struct ck_para {
+    double z, w;       /* local log-odds (clipped) and content words */
+    double p;          /* local probability */
+    size_t rec0, nrec; /* its pair records prec[rec0 .. rec0 + nrec) */
+    int pooled;        /* running text with content words (not a list item) */
+} ck_para;
 
 /* Candidate cache entry. Words repeat (Zipf), so the lexicon lookup, the
  * dominant cost, is done once per word type while it stays in the cache. */
@@ -487,6 +630,12 @@ void unspin_checker_free(unspin_checker *c)
     us_free(c->uids);
     us_free(c->words);
     us_free(c->upool);
+    us_free(c->paras);
+    us_free(c->prec);
+    us_free(c->ptkey);
+    us_free(c->ptslot);
+    us_free(c->twins);
+    us_free(c->ttmp);
     us_free(c);
 }
 
@@ -501,6 +650,11 @@ void unspin_checker_reset(unspin_checker *c)
         return;
     c->doc_z = c->doc_weight = 0;
     c->paragraphs = 0;
+    c->nprec = c->ntypes = 0;
+    if (c->ptkey)
+        memset(c->ptkey, 0, c->ptcap * sizeof *c->ptkey);
+    c->pool_z = c->pool_w = c->pool_m = c->pool_rep = c->pool_content = 0;
+    memset(c->pool_ll, 0, sizeof c->pool_ll);
 }
 
 static void ck_features(const ck_sums *s, double *f)
@@ -819,6 +973,181 @@ static int ck_units(unspin_checker *c, const unspin_token *toks, size_t nt, size
     return UNSPIN_OK;
 }
 
+/* The type index of substitution pair `key` (added when new). */
+static int ck_pair_type(unspin_checker *c, uint64_t key, uint32_t *type, unspin_error *err)
+{
+    if (2 * (c->ntypes + 1) > c->ptcap) {
+        size_t ncap = c->ptcap ? 2 * c->ptcap : 4096;
+        uint64_t *nk = us_calloc(ncap, sizeof *nk);
+        uint32_t *ns = us_malloc(ncap * sizeof *ns);
+        if (!nk || !ns) {
+            us_free(nk);
+            us_free(ns);
+            return us_error(err, UNSPIN_E_NOMEM, "checker: out of memory");
+        }
+        for (size_t i = 0; i < c->ptcap; i++) {
+            if (!c->ptkey[i])
+                continue;
+            size_t j = (size_t)(c->ptkey[i] * 0x9E3779B97F4A7C15ull >> 17) & (ncap - 1);
+            while (nk[j])
+                j = (j + 1) & (ncap - 1);
+            nk[j] = c->ptkey[i];
+            ns[j] = c->ptslot[i];
+        }
+        us_free(c->ptkey);
+        us_free(c->ptslot);
+        c->ptkey = nk;
+        c->ptslot = ns;
+        c->ptcap = ncap;
+    }
+    size_t j = (size_t)(key * 0x9E3779B97F4A7C15ull >> 17) & (c->ptcap - 1);
+    while (c->ptkey[j] && c->ptkey[j] != key)
+        j = (j + 1) & (c->ptcap - 1);
+    if (c->ptkey[j]) {
+        *type = c->ptslot[j];
+        return UNSPIN_OK;
+    }
+    if (c->ntypes >= UINT32_MAX / 2)
+        return us_error(err, UNSPIN_E_NOMEM, "checker: too many substitution pairs");
+    if (c->ntypes == c->captypes) {
+        size_t cap = c->captypes;
+        if (us_grow((void **)&c->twins, &cap, c->ntypes + 1, sizeof *c->twins) < 0)
+            return us_error(err, UNSPIN_E_NOMEM, "checker: out of memory");
+        cap = c->captypes;
+        if (us_grow((void **)&c->ttmp, &cap, c->ntypes + 1, sizeof *c->ttmp) < 0)
+            return us_error(err, UNSPIN_E_NOMEM, "checker: out of memory");
+        c->captypes = cap;
+    }
+    c->ptkey[j] = key;
+    c->ptslot[j] = (uint32_t)c->ntypes;
+    c->twins[c->ntypes] = 0;
+    c->ttmp[c->ntypes] = 0;
+    *type = (uint32_t)c->ntypes++;
+    return UNSPIN_OK;
+}
+
+/* Record a content word's substitution pair (word key h, best candidate). */
+static int ck_pair_record(unspin_checker *c, uint64_t h, unspin_word cand, int won, unspin_error *err)
+{
+    uint64_t key = (h ^ ((uint64_t)cand + 1) * 0xFF51AFD7ED558CCDull) | 1u;
+    uint32_t t = 0;
+    US_TRY(ck_pair_type(c, key, &t, err));
+    if (us_grow((void **)&c->prec, &c->capprec, c->nprec + 1, sizeof *c->prec) < 0)
+        return us_error(err, UNSPIN_E_NOMEM, "checker: out of memory");
+    c->prec[c->nprec++] = t << 1 | (won ? 1u : 0u);
+    return UNSPIN_OK;
+}
+
+/* A list item: a line of at most CK_LIST_WORDS words without sentence punctuation. */
+static int ck_list_item(const char *text, size_t len, size_t nwords)
+{
+    if (nwords > CK_LIST_WORDS)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (text[i] == '.' || text[i] == '!' || text[i] == '?')
+            return 0;
+    return 1;
+}
+
+/* Add the finished paragraph to the document's pooling data. */
+static int ck_pool_add(unspin_checker *c, size_t rec0, double p, double content, int pooled, unspin_error *err)
+{
+    if (us_grow((void **)&c->paras, &c->cappara, c->paragraphs + 1, sizeof *c->paras) < 0)
+        return us_error(err, UNSPIN_E_NOMEM, "checker: out of memory");
+    ck_para *q = &c->paras[c->paragraphs];
+    p = p < 1e-12 ? 1e-12 : p > 1 - 1e-12 ? 1 - 1e-12 : p;
+    double z = log(p / (1 - p));
+    q->z = z > CK_ZCLIP ? CK_ZCLIP : z < -CK_ZCLIP ? -CK_ZCLIP : z;
+    q->w = content;
+    q->p = p;
+    q->pooled = pooled;
+    if (!pooled)
+        c->nprec = rec0;
+    q->rec0 = rec0;
+    q->nrec = c->nprec - rec0;
+    if (pooled) {
+        for (size_t k = rec0; k < c->nprec; k++) {
+            if (!(c->prec[k] & 1))
+                continue;
+            uint32_t n = ++c->twins[c->prec[k] >> 1];
+            c->pool_rep += n == 2 ? 2 : n > 2 ? 1 : 0;
+        }
+        us_check_pool_ll(&c->m.pool, q->z, 1, c->pool_ll);
+        c->pool_z += q->w * q->z;
+        c->pool_w += q->w;
+        c->pool_m += 1;
+        c->pool_content += content;
+    }
+    return UNSPIN_OK;
+}
+
+/* Pooling features (docs/check.md), for pooled paragraph i:
+ *  0 its local log-odds (clipped to +-CK_ZCLIP)
+ *  1 the document's share: log-odds of E[pi | the document's pooled
+ *    paragraphs, this one included], pi the document's share of spun
+ *    paragraphs (us_check_pool_prior()); the same for every paragraph of
+ *    the document, so that it does not reorder them (leaving the paragraph
+ *    out would: in a mixed document a clean paragraph's other paragraphs
+ *    hold more spun ones than a spun paragraph's)
+ *  2 feature 0 times 4 e (1 - e), e = E[pi | others] (feature 1 as a
+ *    probability): the local evidence where the document looks mixed
+ *  3 log(1 + number of other pooled paragraphs)
+ *  4 repeated substitutions elsewhere: over the other pooled paragraphs, the
+ *    wins (the greedy restoration replaced the word by its best candidate)
+ *    of substitution pairs (word, candidate) that win at least twice there,
+ *    per content word of those paragraphs (+ CK_CHUNK)
+ *  5 shared table: this paragraph's content words whose pair wins here and
+ *    also wins in another pooled paragraph, per its content words (+ CK_CHUNK) */
+int us_check_pool_features(unspin_checker *c, size_t i, double *f)
+{
+    memset(f, 0, US_CHECK_NPOOL * sizeof *f);
+    if (!c || i >= c->paragraphs || !c->paras[i].pooled || c->pool_m < 2)
+        return 0;
+    const ck_para *q = &c->paras[i];
+    f[0] = q->z;
+    f[1] = us_check_pool_prior(&c->m.pool, c->pool_ll);
+    double mo = c->pool_m - 1;
+    us_check_pool_derived(f);
+    f[3] = log1p(mo);
+    double rep = c->pool_rep, shared = 0;
+    for (size_t k = q->rec0; k < q->rec0 + q->nrec; k++)
+        if (c->prec[k] & 1)
+            c->ttmp[c->prec[k] >> 1]++;
+    for (size_t k = q->rec0; k < q->rec0 + q->nrec; k++) {
+        uint32_t t = c->prec[k] >> 1;
+        if (!(c->prec[k] & 1) || !c->ttmp[t])
+            continue;
+        uint32_t all = c->twins[t], here = c->ttmp[t], rest = all - here;
+        rep -= (all >= 2 ? all : 0) - (rest >= 2 ? rest : 0);
+        if (rest >= 1)
+            shared += here;
+        c->ttmp[t] = 0;
+    }
+    double co = c->pool_content - q->w;
+    /* shares shrunk towards 0 by CK_CHUNK content words, so that a
+     * sentence or two does not make a large share out of one repetition */
+    f[4] = rep / (co + CK_CHUNK);
+    f[5] = shared / (q->w + CK_CHUNK);
+    return 1;
+}
+
+int unspin_check_pooled(unspin_checker *c, double *p, size_t n, unspin_error *err)
+{
+    if (!c || (!p && n))
+        return us_error(err, UNSPIN_E_INVALID, "unspin_check_pooled: NULL argument");
+    if (n > c->paragraphs)
+        return us_error(err, UNSPIN_E_INVALID, "unspin_check_pooled: %zu paragraphs asked, %zu scored", n,
+                        c->paragraphs);
+    for (size_t i = 0; i < n; i++) {
+        double f[US_CHECK_NPOOL];
+        if (us_check_pool_features(c, i, f))
+            p[i] = 1.0 / (1.0 + exp(-us_check_ppart_z(&c->m.pool, f)));
+        else
+            p[i] = c->paras[i].p;
+    }
+    return UNSPIN_OK;
+}
+
 /* End a chunk of a paragraph: add its log-odds, weighted by its content
  * words, to *pz and *pw, and its sums to *all. */
 static void ck_close_chunk(const unspin_checker *c, ck_sums *s, ck_sums *all, double *pz, double *pw)
@@ -855,6 +1184,7 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
     memset(&all, 0, sizeof all);
     double pz = 0, pw = 0;
     size_t nwords = 0, nscored = 0;
+    size_t rec0 = c->nprec;
     c->ntopic = 0;
     if (c->dim > 0)
         memset(c->topic, 0, (size_t)c->dim * sizeof(float));
@@ -1054,6 +1384,8 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
             s.jr += lpr;
             rst = rafter;
         }
+        if (bestk >= 0)
+            US_TRY(ck_pair_record(c, h, e->cand[bestk], (double)best - CK_CHANGE_COST > (double)lo, err));
         int raresyn = ncand > 0 ? e->raresyn : 0;
         if (raresyn)
             s.raresyn += 1;
@@ -1152,7 +1484,6 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
     }
     for (size_t k = 0; k < c->nspans; k++)
         c->spans[k].suggestion = c->pool + (uintptr_t)c->spans[k].suggestion;
-    c->paragraphs++;
     int chunks = pw > 0;
     ck_close_chunk(c, &s, &all, &pz, &pw);
     unspin_check_result *r = &c->res;
@@ -1164,6 +1495,8 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
         r->p_spun = 1.0 / (1.0 + exp(-pz / pw));
     c->doc_z += pz;
     c->doc_weight += pw;
+    US_TRY(ck_pool_add(c, rec0, r->p_spun, all.content, all.content > 0 && !ck_list_item(text, len, nwords), err));
+    c->paragraphs++;
     r->nwords = nwords;
     r->ncontent = (size_t)all.content;
     r->spans = c->spans;

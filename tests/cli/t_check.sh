@@ -20,9 +20,9 @@ if "$UNSPIN" lm import tests/data/restore.arpa -o "$T/c.uslm" >/dev/null 2>&1 &&
     $C --json "$T/in.txt" >"$T/json" 2>"$T/err"
     rc=$?
     if [ "$rc" -le 1 ] && [ "$(wc -l <"$T/json")" -eq 4 ] &&
-       grep -q '^{"line":1,"p_spun":[0-9.]*,"words":5,"spans":\[{"start":3,"end":12,"text":"mentioned","score":[0-9.]*,"suggestion":"said"}\]}$' "$T/json" &&
-       grep -q '^{"line":2,"p_spun":[0-9.]*,"words":0,"spans":\[\]}$' "$T/json" &&
-       grep -q '^{"line":3,"p_spun":[0-9.]*,"words":5,"spans":\[\]}$' "$T/json" &&
+       grep -q '^{"line":1,"p_spun":[0-9.]*,"p_local":[0-9.]*,"words":5,"spans":\[{"start":3,"end":12,"text":"mentioned","score":[0-9.]*,"suggestion":"said"}\]}$' "$T/json" &&
+       grep -q '^{"line":2,"p_spun":[0-9.]*,"p_local":[0-9.]*,"words":0,"spans":\[\]}$' "$T/json" &&
+       grep -q '^{"line":3,"p_spun":[0-9.]*,"p_local":[0-9.]*,"words":5,"spans":\[\]}$' "$T/json" &&
        grep -q '^{"document":true,"p_spun":[0-9.]*,"paragraphs":3}$' "$T/json"; then
         ok check_json
     else
