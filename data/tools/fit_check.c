@@ -720,7 +720,7 @@ static double pool_loglik(const us_check_ppart *m, int skip)
  * pooling model on the documents with index % 5 != skip. */
 static void fit_pool_all(us_check_ppart *m, int skip)
 {
-    static const double taus[] = {0.2, 0.35, 0.5, 0.7, 1.0};
+    static const double taus[] = {0.35, 0.5, 0.7, 1.0, 1.4, 2.0};
     double best = -INFINITY, btau = 1;
     for (size_t t = 0; t < sizeof taus / sizeof taus[0]; t++) {
         fit_prior(m, taus[t], skip);
