@@ -730,8 +730,9 @@ double unspin_check_document(const unspin_checker *c, size_t *paragraphs);
  * spinner rewrites a whole document with one table), combined by a model
  * fitted on simulated documents (clean, fully spun, partly spun). Lines
  * that are list items (at most 5 words, no . ! ?), paragraphs without
- * content words, and documents of one paragraph keep their local
- * probability in effect (list items are not pooled). Uses the checker's
+ * content words, documents of one paragraph, and documents that are
+ * mostly list items (a list of terms: every line) keep their local
+ * probability. Uses the checker's
  * scratch space (not thread-safe per checker, like the rest). The checker
  * keeps, per paragraph, a few numbers and 4 bytes per scored content word
  * until the next reset.

@@ -478,6 +478,7 @@ struct unspin_checker {
     uint32_t *ttmp;         /* per pair type: scratch (zero between calls) */
     size_t ntypes, captypes;
     double pool_z, pool_w, pool_m, pool_rep, pool_content; /* totals of the pooled paragraphs */
+    double pool_list;       /* list items (lines with words, not pooled) */
     double pool_ll[US_CHECK_NGRID]; /* their log-likelihood under each document share (us_check_pool_ll()) */
     unspin_check_span *spans;
     size_t nspans, capspans;
@@ -653,7 +654,7 @@ void unspin_checker_reset(unspin_checker *c)
     c->nprec = c->ntypes = 0;
     if (c->ptkey)
         memset(c->ptkey, 0, c->ptcap * sizeof *c->ptkey);
-    c->pool_z = c->pool_w = c->pool_m = c->pool_rep = c->pool_content = 0;
+    c->pool_z = c->pool_w = c->pool_m = c->pool_rep = c->pool_content = c->pool_list = 0;
     memset(c->pool_ll, 0, sizeof c->pool_ll);
 }
 
@@ -1101,7 +1102,8 @@ static int ck_pool_add(unspin_checker *c, size_t rec0, double p, double content,
 int us_check_pool_features(unspin_checker *c, size_t i, double *f)
 {
     memset(f, 0, US_CHECK_NPOOL * sizeof *f);
-    if (!c || i >= c->paragraphs || !c->paras[i].pooled || c->pool_m < 2)
+    /* a document that is mostly list items is a list: nothing is pooled */
+    if (!c || i >= c->paragraphs || !c->paras[i].pooled || c->pool_m < 2 || c->pool_list >= c->pool_m)
         return 0;
     const ck_para *q = &c->paras[i];
     f[0] = q->z;
@@ -1495,7 +1497,9 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
         r->p_spun = 1.0 / (1.0 + exp(-pz / pw));
     c->doc_z += pz;
     c->doc_weight += pw;
-    US_TRY(ck_pool_add(c, rec0, r->p_spun, all.content, all.content > 0 && !ck_list_item(text, len, nwords), err));
+    int item = nwords > 0 && ck_list_item(text, len, nwords);
+    c->pool_list += item;
+    US_TRY(ck_pool_add(c, rec0, r->p_spun, all.content, all.content > 0 && !item, err));
     c->paragraphs++;
     r->nwords = nwords;
     r->ncontent = (size_t)all.content;

@@ -170,6 +170,16 @@ TEST(check_pooled)
     CHECK_EQ_INT(unspin_check_pooled(NULL, p, 1, &err), UNSPIN_E_INVALID);
     CHECK_EQ_INT(unspin_check_pooled(f.ck, NULL, 1, &err), UNSPIN_E_INVALID);
     CHECK_EQ_INT(unspin_check_pooled(f.ck, NULL, 0, &err), UNSPIN_OK);
+    /* a document that is mostly list items is a list: nothing pooled */
+    unspin_checker_reset(f.ck);
+    const char *list[4] = {"the apple", "He mentioned that it rained.", "said apple", "It rained. He mentioned it."};
+    for (int i = 0; i < 4; i++) {
+        const unspin_check_result *rr = ck_run(&f, list[i]);
+        local[i] = rr ? rr->p_spun : -1;
+    }
+    CHECK_EQ_INT(unspin_check_pooled(f.ck, p, 4, &err), UNSPIN_OK);
+    for (int i = 0; i < 4; i++)
+        CHECK_NEAR(p[i], local[i], 1e-12);
     /* a document of one paragraph keeps its local probability */
     unspin_checker_reset(f.ck);
     const unspin_check_result *r = ck_run(&f, "He mentioned that it rained.");
