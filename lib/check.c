@@ -477,7 +477,7 @@ struct unspin_checker {
     uint32_t *twins;        /* per pair type: wins in pooled paragraphs */
     uint32_t *ttmp;         /* per pair type: scratch (zero between calls) */
     size_t ntypes, captypes;
-    double pool_z, pool_w, pool_m, pool_rep, pool_content; /* totals of the pooled paragraphs */
+    double pool_m, pool_rep, pool_content; /* totals of the pooled paragraphs: count, repeated wins, content words */
     double pool_list;       /* list items (lines with words, not pooled) */
     double pool_ll[US_CHECK_NGRID]; /* their log-likelihood under each document share (us_check_pool_ll()) */
     unspin_check_span *spans;
@@ -654,7 +654,7 @@ void unspin_checker_reset(unspin_checker *c)
     c->nprec = c->ntypes = 0;
     if (c->ptkey)
         memset(c->ptkey, 0, c->ptcap * sizeof *c->ptkey);
-    c->pool_z = c->pool_w = c->pool_m = c->pool_rep = c->pool_content = c->pool_list = 0;
+    c->pool_m = c->pool_rep = c->pool_content = c->pool_list = 0;
     memset(c->pool_ll, 0, sizeof c->pool_ll);
 }
 
@@ -1056,11 +1056,11 @@ static int ck_pool_add(unspin_checker *c, size_t rec0, double p, double content,
     if (us_grow((void **)&c->paras, &c->cappara, c->paragraphs + 1, sizeof *c->paras) < 0)
         return us_error(err, UNSPIN_E_NOMEM, "checker: out of memory");
     ck_para *q = &c->paras[c->paragraphs];
+    q->p = p;
     p = p < 1e-12 ? 1e-12 : p > 1 - 1e-12 ? 1 - 1e-12 : p;
     double z = log(p / (1 - p));
     q->z = z > CK_ZCLIP ? CK_ZCLIP : z < -CK_ZCLIP ? -CK_ZCLIP : z;
     q->w = content;
-    q->p = p;
     q->pooled = pooled;
     if (!pooled)
         c->nprec = rec0;
@@ -1074,8 +1074,6 @@ static int ck_pool_add(unspin_checker *c, size_t rec0, double p, double content,
             c->pool_rep += n == 2 ? 2 : n > 2 ? 1 : 0;
         }
         us_check_pool_ll(&c->m.pool, q->z, 1, c->pool_ll);
-        c->pool_z += q->w * q->z;
-        c->pool_w += q->w;
         c->pool_m += 1;
         c->pool_content += content;
     }
@@ -1495,11 +1493,11 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
         r->p_spun = us_check_part_p(&c->m.part[us_check_part_of(all.content)], r->features);
     else
         r->p_spun = 1.0 / (1.0 + exp(-pz / pw));
+    int item = nwords > 0 && ck_list_item(text, len, nwords);
+    US_TRY(ck_pool_add(c, rec0, r->p_spun, all.content, all.content > 0 && !item, err));
+    c->pool_list += item;
     c->doc_z += pz;
     c->doc_weight += pw;
-    int item = nwords > 0 && ck_list_item(text, len, nwords);
-    c->pool_list += item;
-    US_TRY(ck_pool_add(c, rec0, r->p_spun, all.content, all.content > 0 && !item, err));
     c->paragraphs++;
     r->nwords = nwords;
     r->ncontent = (size_t)all.content;
