@@ -699,7 +699,8 @@ typedef struct unspin_check_word {
 } unspin_check_word;
 
 typedef struct unspin_check_result {
-    double p_spun;          /* calibrated probability that the paragraph was spun */
+    double p_spun;          /* calibrated probability that the paragraph was spun, from the
+                             * paragraph alone ("local"; see unspin_check_pooled()) */
     size_t nwords;          /* word tokens */
     size_t ncontent;        /* content words scored */
     const unspin_check_span *spans; /* suspicious words, in text order */
@@ -724,6 +725,23 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
  * short odd one). `paragraphs` (may be NULL) gets the paragraph count.
  * @return the probability (that of an empty text when nothing was scored). */
 double unspin_check_document(const unspin_checker *c, size_t *paragraphs);
+
+/*! unspin_check_pooled() :
+ * Pooled per-paragraph probabilities: p[k] for the first n paragraphs since
+ * the last reset (n <= their number), each from the paragraph's own
+ * evidence (its p_spun, "local") and that of the other paragraphs of the
+ * document (their mean log-odds, substitutions repeated across them: a
+ * spinner rewrites a whole document with one table), combined by a model
+ * fitted on simulated documents (clean, fully spun, partly spun). Lines
+ * that are list items (at most 5 words, no . ! ?), paragraphs without
+ * content words, documents of one paragraph, and documents that are
+ * mostly list items (a list of terms: every line) keep their local
+ * probability. Uses the checker's
+ * scratch space (not thread-safe per checker, like the rest). The checker
+ * keeps, per paragraph, a few numbers and 4 bytes per scored content word
+ * until the next reset.
+ * @return UNSPIN_OK or UNSPIN_E_INVALID (NULL arguments, n too large). */
+int unspin_check_pooled(unspin_checker *c, double *p, size_t n, unspin_error *err);
 
 /* ===== Match: find the source of a spun copy ===== */
 /* (section owned by the match module; see docs/match.md)

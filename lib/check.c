@@ -11,16 +11,22 @@
  * earlier content words. Sums of these per paragraph give the features below;
  * a logistic model (.uscheck weights, fitted by data/tools/fit_check.c) maps
  * them to a probability. The document's probability is the content-weighted
- * mean of its paragraphs' log-odds.
+ * mean of its paragraphs' log-odds. A paragraph's pooled probability
+ * (unspin_check_pooled()) adds the evidence of the other paragraphs of its
+ * document: their mean log-odds and the substitutions that repeat across
+ * them (a spinner applies one table to the whole document).
  *
  * .uscheck file (little-endian):
  *   0  magic    8 bytes "USCHECK\x01" ("USCHECK~" while being written)
- *   8  version  u32 (1)
+ *   8  version  u32 (4; version 3 files, without the pooling model, are read
+ *               with the identity pooling: pooled = local)
  *  12  nfeat    u32 (UNSPIN_CHECK_NFEATURES)
  *  16  checksum u64, XXH64 of the bytes from 24 to the end
  *  24  two parts (short texts, paragraphs), each mean[nfeat], sd[nfeat],
  *      w[nfeat], bias; then the word model: mean[nw], sd[nw], w[nw], bias
- *      (nw = UNSPIN_CHECK_NWORDFEATURES); IEEE doubles as u64
+ *      (nw = UNSPIN_CHECK_NWORDFEATURES); then (v4) the pooling model:
+ *      mean[np], sd[np], w[np], bias (np = US_CHECK_NPOOL), tau, prior[ng]
+ *      (ng = US_CHECK_NGRID); IEEE doubles as u64
  */
 #include "check_internal.h"
 
@@ -32,11 +38,16 @@
 
 #define CK_MAGIC "USCHECK\x01"
 #define CK_MAGIC_INCOMPLETE "USCHECK~"
-#define CK_VERSION 2u
+#define CK_VERSION 4u
+#define CK_VERSION_NOPOOL 3u /* read too: no pooling model */
 #define CK_HEADER 24u
 #define CK_PART ((3u * UNSPIN_CHECK_NFEATURES + 1u) * 8u)
 #define CK_WPART ((3u * UNSPIN_CHECK_NWORDFEATURES + 1u) * 8u)
-#define CK_BODY (2u * CK_PART + CK_WPART)
+#define CK_PPART ((3u * US_CHECK_NPOOL + 2u + US_CHECK_NGRID) * 8u)
+#define CK_BODY_V3 (2u * CK_PART + CK_WPART)
+#define CK_BODY (CK_BODY_V3 + CK_PPART)
+#define CK_LIST_WORDS 5     /* a line of at most this many words without . ! ? is a list item */
+#define CK_ZCLIP 10.0       /* paragraph log-odds clipped to +-this for pooling */
 
 #define CK_MAX_CANDS 12      /* lexicon candidates scored per word */
 #define CK_DELTA_CLIP 5.0   /* log10 gains above this count as this */
@@ -49,6 +60,8 @@
 #define CK_CHUNK 20         /* content words per chunk of a long paragraph */
 #define CK_NAME_UNI (-5.5)  /* sentence-initial capitalised words rarer than this are names */
 #define CK_LEFT_MARGIN 1.5f /* candidates this much (log10) below the word on the left are not scored further */
+#define CK_TOP_RIGHT 2      /* nor are candidates below the best two on the left */
+#define CK_RARE_CAND 1.0f   /* candidates 10x rarer than the word are not kept */
 #define CK_SKIP_FIT 2.0     /* words with a two-sided gain above this are not looked up */
 #define CK_LOW_FIT 0.5      /* two-sided context gain of an out-of-place word */
 #define CK_CHANGE_COST 0.5  /* log10 cost of a change in the greedy restoration */
@@ -110,6 +123,54 @@ struct unspin_check_weights {
  * links) of the best candidate, 14 its vector similarity to the word,
  * 15 log(1 + number of lexicon candidates) (0 when not looked up).
  * Gains (0-2, 12-14) are measured in the restored context. */
+/* The pooling model that keeps the local probability (f0 is the local log-odds). */
+static void us_check_pool_identity(us_check_ppart *m)
+{
+    memset(m, 0, sizeof *m);
+    for (int i = 0; i < US_CHECK_NPOOL; i++)
+        m->sd[i] = 1;
+    m->w[0] = 1;
+    m->tau = 1;
+    for (int k = 0; k < US_CHECK_NGRID; k++)
+        m->prior[k] = 1.0 / US_CHECK_NGRID;
+}
+
+void us_check_pool_ll(const us_check_ppart *m, double z, double sign, double *ll)
+{
+    double a = m->tau * z;
+    for (int k = 0; k < US_CHECK_NGRID; k++) {
+        double pi = (double)k / (US_CHECK_NGRID - 1);
+        double x = pi > 0 ? log(pi) + a : -INFINITY, y = pi < 1 ? log1p(-pi) : -INFINITY;
+        double hi = x > y ? x : y, lo = x > y ? y : x;
+        ll[k] += sign * (hi + log1p(exp(lo - hi)));
+    }
+}
+
+void us_check_pool_derived(double *f)
+{
+    double e = 1.0 / (1.0 + exp(-f[1]));
+    f[2] = f[0] * 4 * e * (1 - e);
+}
+
+double us_check_pool_prior(const us_check_ppart *m, const double *ll)
+{
+    double top = -INFINITY;
+    for (int k = 0; k < US_CHECK_NGRID; k++)
+        if (m->prior[k] > 0 && ll[k] > top)
+            top = ll[k];
+    double num = 0, den = 0;
+    for (int k = 0; k < US_CHECK_NGRID; k++) {
+        if (!(m->prior[k] > 0))
+            continue;
+        double w = m->prior[k] * exp(ll[k] - top);
+        num += w * (double)k / (US_CHECK_NGRID - 1);
+        den += w;
+    }
+    double e = den > 0 ? num / den : 0.5;
+    e = e < 1e-4 ? 1e-4 : e > 1 - 1e-4 ? 1 - 1e-4 : e;
+    return log(e / (1 - e));
+}
+
 void us_check_model_default(us_check_model *m)
 {
     static const double mean[UNSPIN_CHECK_NFEATURES] = {0.5, 1.4, 0.2, -4.4, 0.02, 0.3, 0.3, -3.0, 0.2, 1.6, 1.0, 0.4,
@@ -133,6 +194,7 @@ void us_check_model_default(us_check_model *m)
     memcpy(m->word.sd, wsd, sizeof wsd);
     memcpy(m->word.w, ww, sizeof ww);
     m->word.bias = -1.5;
+    us_check_pool_identity(&m->pool);
     for (int k = 0; k < 2; k++) {
         memcpy(m->part[k].mean, mean, sizeof mean);
         memcpy(m->part[k].sd, sd, sizeof sd);
@@ -146,6 +208,14 @@ double us_check_wpart_z(const us_check_wpart *m, const double *x)
     double z = m->bias;
     for (int i = 0; i < UNSPIN_CHECK_NWORDFEATURES; i++)
         z += m->w[i] * (x[i] - m->mean[i]) / m->sd[i];
+    return z > 40 ? 40 : z < -40 ? -40 : z;
+}
+
+double us_check_ppart_z(const us_check_ppart *m, const double *f)
+{
+    double z = m->bias;
+    for (int i = 0; i < US_CHECK_NPOOL; i++)
+        z += m->w[i] * (f[i] - m->mean[i]) / m->sd[i];
     return z > 40 ? 40 : z < -40 ? -40 : z;
 }
 
@@ -206,6 +276,28 @@ int us_check_model_write(const us_check_model *mod, const char *path, unspin_err
             return us_error(err, UNSPIN_E_INVALID, "%s: word model: bias is not finite", path);
         us_store64(b + 8u * 3u * UNSPIN_CHECK_NWORDFEATURES, dbits(m->bias));
     }
+    {
+        const us_check_ppart *m = &mod->pool;
+        unsigned char *b = buf + CK_HEADER + CK_BODY_V3;
+        for (int i = 0; i < US_CHECK_NPOOL; i++) {
+            if (!isfinite(m->mean[i]) || !isfinite(m->w[i]) || !(m->sd[i] > 0) || !isfinite(m->sd[i]))
+                return us_error(err, UNSPIN_E_INVALID, "%s: pooling feature %d: weight, mean or sd not usable", path, i);
+            us_store64(b + 8u * (unsigned)i, dbits(m->mean[i]));
+            us_store64(b + 8u * (unsigned)(US_CHECK_NPOOL + i), dbits(m->sd[i]));
+            us_store64(b + 8u * (unsigned)(2 * US_CHECK_NPOOL + i), dbits(m->w[i]));
+        }
+        if (!isfinite(m->bias))
+            return us_error(err, UNSPIN_E_INVALID, "%s: pooling model: bias is not finite", path);
+        us_store64(b + 8u * 3u * US_CHECK_NPOOL, dbits(m->bias));
+        if (!isfinite(m->tau) || m->tau < 0)
+            return us_error(err, UNSPIN_E_INVALID, "%s: pooling model: tau not usable", path);
+        us_store64(b + 8u * (3u * US_CHECK_NPOOL + 1u), dbits(m->tau));
+        for (int k = 0; k < US_CHECK_NGRID; k++) {
+            if (!isfinite(m->prior[k]) || m->prior[k] < 0)
+                return us_error(err, UNSPIN_E_INVALID, "%s: pooling model: prior %d not usable", path, k);
+            us_store64(b + 8u * (3u * US_CHECK_NPOOL + 2u + (unsigned)k), dbits(m->prior[k]));
+        }
+    }
     memcpy(buf, CK_MAGIC_INCOMPLETE, 8);
     us_store32(buf + 8, CK_VERSION);
     us_store32(buf + 12, UNSPIN_CHECK_NFEATURES);
@@ -235,16 +327,19 @@ int unspin_check_weights_open(const char *path, unspin_check_weights **out, unsp
         rc = us_error(err, UNSPIN_E_FORMAT, "%s: not a check weights file (bad magic)", path);
     else if (memcmp(d, CK_MAGIC_INCOMPLETE, 8) == 0)
         rc = us_error(err, UNSPIN_E_INCOMPLETE, "%s: incomplete check weights (their build failed; rebuild them)", path);
-    else if (us_load32(d + 8) != CK_VERSION)
-        rc = us_error(err, UNSPIN_E_VERSION, "%s: check weights version %u, expected %u", path,
-                      (unsigned)us_load32(d + 8), CK_VERSION);
+    else if (us_load32(d + 8) != CK_VERSION && us_load32(d + 8) != CK_VERSION_NOPOOL)
+        rc = us_error(err, UNSPIN_E_VERSION, "%s: check weights version %u, expected %u (or %u)", path,
+                      (unsigned)us_load32(d + 8), CK_VERSION, CK_VERSION_NOPOOL);
+    int pooled = map.size >= 12 && us_load32(d + 8) == CK_VERSION;
+    unsigned body = pooled ? CK_BODY : CK_BODY_V3;
+    if (rc != UNSPIN_OK)
+        ;
     else if (us_load32(d + 12) != UNSPIN_CHECK_NFEATURES)
         rc = us_error(err, UNSPIN_E_FORMAT, "%s: offset 12: %u features, expected %u", path,
                       (unsigned)us_load32(d + 12), (unsigned)UNSPIN_CHECK_NFEATURES);
-    else if (map.size != CK_HEADER + CK_BODY)
-        rc = us_error(err, UNSPIN_E_FORMAT, "%s: size %zu bytes, expected %u", path, map.size,
-                      CK_HEADER + CK_BODY);
-    else if (us_checksum(d + CK_HEADER, CK_BODY) != us_load64(d + 16))
+    else if (map.size != CK_HEADER + body)
+        rc = us_error(err, UNSPIN_E_FORMAT, "%s: size %zu bytes, expected %u", path, map.size, CK_HEADER + body);
+    else if (us_checksum(d + CK_HEADER, body) != us_load64(d + 16))
         rc = us_error(err, UNSPIN_E_CHECKSUM, "%s: checksum mismatch (file is corrupt; rebuild it)", path);
     unspin_check_weights *w = NULL;
     if (rc == UNSPIN_OK) {
@@ -282,6 +377,32 @@ int unspin_check_weights_open(const char *path, unspin_check_weights **out, unsp
         if (rc == UNSPIN_OK && !isfinite(m->bias))
             rc = us_error(err, UNSPIN_E_FORMAT, "%s: word model: bias out of range", path);
     }
+    if (rc == UNSPIN_OK && !pooled)
+        us_check_pool_identity(&w->m.pool);
+    if (rc == UNSPIN_OK && pooled) {
+        us_check_ppart *m = &w->m.pool;
+        const unsigned char *b = d + CK_HEADER + CK_BODY_V3;
+        for (int i = 0; i < US_CHECK_NPOOL && rc == UNSPIN_OK; i++) {
+            m->mean[i] = bitsd(us_load64(b + 8u * (unsigned)i));
+            m->sd[i] = bitsd(us_load64(b + 8u * (unsigned)(US_CHECK_NPOOL + i)));
+            m->w[i] = bitsd(us_load64(b + 8u * (unsigned)(2 * US_CHECK_NPOOL + i)));
+            if (!isfinite(m->mean[i]) || !isfinite(m->w[i]) || !isfinite(m->sd[i]) || !(m->sd[i] > 0))
+                rc = us_error(err, UNSPIN_E_FORMAT, "%s: offset %u: pooling feature %d: value out of range", path,
+                              CK_HEADER + CK_BODY_V3 + 8u * (unsigned)i, i);
+        }
+        m->bias = bitsd(us_load64(b + 8u * 3u * US_CHECK_NPOOL));
+        m->tau = bitsd(us_load64(b + 8u * (3u * US_CHECK_NPOOL + 1u)));
+        double total = 0;
+        for (int k = 0; k < US_CHECK_NGRID; k++) {
+            m->prior[k] = bitsd(us_load64(b + 8u * (3u * US_CHECK_NPOOL + 2u + (unsigned)k)));
+            if (!isfinite(m->prior[k]) || m->prior[k] < 0)
+                total = NAN;
+            else
+                total += m->prior[k];
+        }
+        if (rc == UNSPIN_OK && (!isfinite(m->bias) || !isfinite(m->tau) || m->tau < 0 || !(total > 0)))
+            rc = us_error(err, UNSPIN_E_FORMAT, "%s: pooling model: bias, tau or prior out of range", path);
+    }
     us_map_close(&map);
     if (rc != UNSPIN_OK) {
         us_free(w);
@@ -292,6 +413,8 @@ int unspin_check_weights_open(const char *path, unspin_check_weights **out, unsp
 }
 
 void unspin_check_weights_close(unspin_check_weights *w) { us_free(w); }
+
+const us_check_model *us_check_weights_model(const unspin_check_weights *w) { return &w->m; }
 
 /* ------------------------------------------------------------- checker */
 
@@ -335,9 +458,28 @@ struct unspin_checker {
     unspin_word eos;
     int dim;
     float *vec, *topic;
+    float *vpool;           /* CK_VEC_SLOTS vectors of the words in vkey */
+    uint32_t *vkey;         /* LM id + 1 of the word whose vector a slot holds (0: empty) */
+    uint8_t *vhas;          /* the word has a vector */
     size_t ntopic;
     double doc_z, doc_weight; /* content-weighted sum of paragraph log-odds, and the weight */
     size_t paragraphs;
+    /* pooling (unspin_check_pooled()): per paragraph of the document, and
+     * per content word with a candidate its substitution pair (the word, its
+     * best candidate) and whether the candidate won (greedy restoration) */
+    struct ck_para *paras;  /* `paragraphs` of them */
+    size_t cappara;
+    uint32_t *prec;         /* pair type << 1 | won, per content word with a candidate */
+    size_t nprec, capprec;
+    uint64_t *ptkey;        /* open addressing: pair key (0: empty) */
+    uint32_t *ptslot;       /* ... its type index */
+    size_t ptcap;           /* slots (power of 2) */
+    uint32_t *twins;        /* per pair type: wins in pooled paragraphs */
+    uint32_t *ttmp;         /* per pair type: scratch (zero between calls) */
+    size_t ntypes, captypes;
+    double pool_m, pool_rep, pool_content; /* totals of the pooled paragraphs: count, repeated wins, content words */
+    double pool_list;       /* list items (lines with words, not pooled) */
+    double pool_ll[US_CHECK_NGRID]; /* their log-likelihood under each document share (us_check_pool_ll()) */
     unspin_check_span *spans;
     size_t nspans, capspans;
     struct ck_entry *cache; /* direct-mapped: word -> its candidates' LM ids */
@@ -356,10 +498,18 @@ struct unspin_checker {
     unspin_check_result res;
 };
 
+typedef struct ck_para {
+    double z, w;       /* local log-odds (clipped) and content words */
+    double p;          /* local probability */
+    size_t rec0, nrec; /* its pair records prec[rec0 .. rec0 + nrec) */
+    int pooled;        /* running text with content words (not a list item) */
+} ck_para;
+
 /* Candidate cache entry. Words repeat (Zipf), so the lexicon lookup, the
  * dominant cost, is done once per word type while it stays in the cache. */
 #define CK_CACHE_SLOTS (1u << 16)
 #define CK_CACHE_WORD 31
+#define CK_VEC_SLOTS (1u << 13) /* cached word vectors */
 typedef struct ck_entry {
     uint64_t hash;
     unspin_word id;                /* the word's LM id; UNSPIN_WORD_UNK: see word */
@@ -447,7 +597,10 @@ int unspin_checker_create(const unspin_lm *lm, const unspin_lexicon *lex, const 
         c->unigram[i] = 1.0f;
     if (rc == UNSPIN_OK && c->dim > 0) {
         c->vec = us_calloc((size_t)c->dim * 2, sizeof(float));
-        if (!c->vec)
+        c->vpool = us_malloc((size_t)CK_VEC_SLOTS * (size_t)c->dim * sizeof(float));
+        c->vkey = us_calloc(CK_VEC_SLOTS, sizeof *c->vkey);
+        c->vhas = us_calloc(CK_VEC_SLOTS, 1);
+        if (!c->vec || !c->vpool || !c->vkey || !c->vhas)
             rc = us_error(err, UNSPIN_E_NOMEM, "checker: out of memory");
         else
             c->topic = c->vec + c->dim;
@@ -467,6 +620,9 @@ void unspin_checker_free(unspin_checker *c)
     unspin_tokenizer_free(c->tk);
     unspin_candidates_free(c->cands);
     us_free(c->vec);
+    us_free(c->vpool);
+    us_free(c->vkey);
+    us_free(c->vhas);
     us_free(c->spans);
     us_free(c->pool);
     us_free(c->cache);
@@ -475,6 +631,12 @@ void unspin_checker_free(unspin_checker *c)
     us_free(c->uids);
     us_free(c->words);
     us_free(c->upool);
+    us_free(c->paras);
+    us_free(c->prec);
+    us_free(c->ptkey);
+    us_free(c->ptslot);
+    us_free(c->twins);
+    us_free(c->ttmp);
     us_free(c);
 }
 
@@ -489,6 +651,11 @@ void unspin_checker_reset(unspin_checker *c)
         return;
     c->doc_z = c->doc_weight = 0;
     c->paragraphs = 0;
+    c->nprec = c->ntypes = 0;
+    if (c->ptkey)
+        memset(c->ptkey, 0, c->ptcap * sizeof *c->ptkey);
+    c->pool_m = c->pool_rep = c->pool_content = c->pool_list = 0;
+    memset(c->pool_ll, 0, sizeof c->pool_ll);
 }
 
 static void ck_features(const ck_sums *s, double *f)
@@ -642,6 +809,21 @@ static int ck_add_span(unspin_checker *c, size_t start, size_t end, double score
     return UNSPIN_OK;
 }
 
+/* The word's vector (NULL if it has none), through the checker's cache of
+ * the vectors of LM words. */
+static const float *ck_vector(unspin_checker *c, const unspin_token *t, unspin_word id)
+{
+    if (id == UNSPIN_WORD_UNK || id >= c->vocab)
+        return unspin_lexicon_vector(c->lex, t->norm, t->norm_length, c->vec) ? c->vec : NULL;
+    size_t slot = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15ull >> 40) & (CK_VEC_SLOTS - 1);
+    float *v = c->vpool + slot * (size_t)c->dim;
+    if (c->vkey[slot] != id + 1u) {
+        c->vhas[slot] = unspin_lexicon_vector(c->lex, t->norm, t->norm_length, v) != 0;
+        c->vkey[slot] = id + 1u;
+    }
+    return c->vhas[slot] ? v : NULL;
+}
+
 /* Unigram log10 probability of an LM word (memoised). */
 static float ck_unigram(unspin_checker *c, unspin_word id)
 {
@@ -679,6 +861,8 @@ static int ck_fill(unspin_checker *c, const unspin_token *t, unspin_word id, ck_
         if (cid == UNSPIN_WORD_UNK)
             continue;
         float cu = ck_unigram(c, cid);
+        if (cu < uni - CK_RARE_CAND) /* a much rarer word is seldom the original */
+            continue;
         e->cuni[e->ncand] = cu;
         e->csim[e->ncand] = cd->similarity;
         e->clinks[e->ncand] = (uint16_t)(cd->links > 65535 ? 65535 : cd->links);
@@ -790,6 +974,180 @@ static int ck_units(unspin_checker *c, const unspin_token *toks, size_t nt, size
     return UNSPIN_OK;
 }
 
+/* The type index of substitution pair `key` (added when new). */
+static int ck_pair_type(unspin_checker *c, uint64_t key, uint32_t *type, unspin_error *err)
+{
+    if (2 * (c->ntypes + 1) > c->ptcap) {
+        size_t ncap = c->ptcap ? 2 * c->ptcap : 4096;
+        uint64_t *nk = us_calloc(ncap, sizeof *nk);
+        uint32_t *ns = us_malloc(ncap * sizeof *ns);
+        if (!nk || !ns) {
+            us_free(nk);
+            us_free(ns);
+            return us_error(err, UNSPIN_E_NOMEM, "checker: out of memory");
+        }
+        for (size_t i = 0; i < c->ptcap; i++) {
+            if (!c->ptkey[i])
+                continue;
+            size_t j = (size_t)(c->ptkey[i] * 0x9E3779B97F4A7C15ull >> 17) & (ncap - 1);
+            while (nk[j])
+                j = (j + 1) & (ncap - 1);
+            nk[j] = c->ptkey[i];
+            ns[j] = c->ptslot[i];
+        }
+        us_free(c->ptkey);
+        us_free(c->ptslot);
+        c->ptkey = nk;
+        c->ptslot = ns;
+        c->ptcap = ncap;
+    }
+    size_t j = (size_t)(key * 0x9E3779B97F4A7C15ull >> 17) & (c->ptcap - 1);
+    while (c->ptkey[j] && c->ptkey[j] != key)
+        j = (j + 1) & (c->ptcap - 1);
+    if (c->ptkey[j]) {
+        *type = c->ptslot[j];
+        return UNSPIN_OK;
+    }
+    if (c->ntypes >= UINT32_MAX / 2)
+        return us_error(err, UNSPIN_E_NOMEM, "checker: too many substitution pairs");
+    if (c->ntypes == c->captypes) {
+        size_t cap = c->captypes;
+        if (us_grow((void **)&c->twins, &cap, c->ntypes + 1, sizeof *c->twins) < 0)
+            return us_error(err, UNSPIN_E_NOMEM, "checker: out of memory");
+        cap = c->captypes;
+        if (us_grow((void **)&c->ttmp, &cap, c->ntypes + 1, sizeof *c->ttmp) < 0)
+            return us_error(err, UNSPIN_E_NOMEM, "checker: out of memory");
+        c->captypes = cap;
+    }
+    c->ptkey[j] = key;
+    c->ptslot[j] = (uint32_t)c->ntypes;
+    c->twins[c->ntypes] = 0;
+    c->ttmp[c->ntypes] = 0;
+    *type = (uint32_t)c->ntypes++;
+    return UNSPIN_OK;
+}
+
+/* Record a content word's substitution pair (word key h, best candidate). */
+static int ck_pair_record(unspin_checker *c, uint64_t h, unspin_word cand, int won, unspin_error *err)
+{
+    uint64_t key = (h ^ ((uint64_t)cand + 1) * 0xFF51AFD7ED558CCDull) | 1u;
+    uint32_t t = 0;
+    US_TRY(ck_pair_type(c, key, &t, err));
+    if (us_grow((void **)&c->prec, &c->capprec, c->nprec + 1, sizeof *c->prec) < 0)
+        return us_error(err, UNSPIN_E_NOMEM, "checker: out of memory");
+    c->prec[c->nprec++] = t << 1 | (won ? 1u : 0u);
+    return UNSPIN_OK;
+}
+
+/* A list item: a line of at most CK_LIST_WORDS words without sentence punctuation. */
+static int ck_list_item(const char *text, size_t len, size_t nwords)
+{
+    if (nwords > CK_LIST_WORDS)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (text[i] == '.' || text[i] == '!' || text[i] == '?')
+            return 0;
+    return 1;
+}
+
+/* Add the finished paragraph to the document's pooling data. */
+static int ck_pool_add(unspin_checker *c, size_t rec0, double p, double content, int pooled, unspin_error *err)
+{
+    if (us_grow((void **)&c->paras, &c->cappara, c->paragraphs + 1, sizeof *c->paras) < 0)
+        return us_error(err, UNSPIN_E_NOMEM, "checker: out of memory");
+    ck_para *q = &c->paras[c->paragraphs];
+    q->p = p;
+    p = p < 1e-12 ? 1e-12 : p > 1 - 1e-12 ? 1 - 1e-12 : p;
+    double z = log(p / (1 - p));
+    q->z = z > CK_ZCLIP ? CK_ZCLIP : z < -CK_ZCLIP ? -CK_ZCLIP : z;
+    q->w = content;
+    q->pooled = pooled;
+    if (!pooled)
+        c->nprec = rec0;
+    q->rec0 = rec0;
+    q->nrec = c->nprec - rec0;
+    if (pooled) {
+        for (size_t k = rec0; k < c->nprec; k++) {
+            if (!(c->prec[k] & 1))
+                continue;
+            uint32_t n = ++c->twins[c->prec[k] >> 1];
+            c->pool_rep += n == 2 ? 2 : n > 2 ? 1 : 0;
+        }
+        us_check_pool_ll(&c->m.pool, q->z, 1, c->pool_ll);
+        c->pool_m += 1;
+        c->pool_content += content;
+    }
+    return UNSPIN_OK;
+}
+
+/* Pooling features (docs/check.md), for pooled paragraph i:
+ *  0 its local log-odds (clipped to +-CK_ZCLIP)
+ *  1 the document's share: log-odds of E[pi | the document's pooled
+ *    paragraphs, this one included], pi the document's share of spun
+ *    paragraphs (us_check_pool_prior()); the same for every paragraph of
+ *    the document, so that it does not reorder them (leaving the paragraph
+ *    out would: in a mixed document a clean paragraph's other paragraphs
+ *    hold more spun ones than a spun paragraph's)
+ *  2 feature 0 times 4 e (1 - e), e = E[pi | others] (feature 1 as a
+ *    probability): the local evidence where the document looks mixed
+ *  3 log(1 + number of other pooled paragraphs)
+ *  4 repeated substitutions elsewhere: over the other pooled paragraphs, the
+ *    wins (the greedy restoration replaced the word by its best candidate)
+ *    of substitution pairs (word, candidate) that win at least twice there,
+ *    per content word of those paragraphs (+ CK_CHUNK)
+ *  5 shared table: this paragraph's content words whose pair wins here and
+ *    also wins in another pooled paragraph, per its content words (+ CK_CHUNK) */
+int us_check_pool_features(unspin_checker *c, size_t i, double *f)
+{
+    memset(f, 0, US_CHECK_NPOOL * sizeof *f);
+    /* a document that is mostly list items is a list: nothing is pooled */
+    if (!c || i >= c->paragraphs || !c->paras[i].pooled || c->pool_m < 2 || c->pool_list >= c->pool_m)
+        return 0;
+    const ck_para *q = &c->paras[i];
+    f[0] = q->z;
+    f[1] = us_check_pool_prior(&c->m.pool, c->pool_ll);
+    double mo = c->pool_m - 1;
+    us_check_pool_derived(f);
+    f[3] = log1p(mo);
+    double rep = c->pool_rep, shared = 0;
+    for (size_t k = q->rec0; k < q->rec0 + q->nrec; k++)
+        if (c->prec[k] & 1)
+            c->ttmp[c->prec[k] >> 1]++;
+    for (size_t k = q->rec0; k < q->rec0 + q->nrec; k++) {
+        uint32_t t = c->prec[k] >> 1;
+        if (!(c->prec[k] & 1) || !c->ttmp[t])
+            continue;
+        uint32_t all = c->twins[t], here = c->ttmp[t], rest = all - here;
+        rep -= (all >= 2 ? all : 0) - (rest >= 2 ? rest : 0);
+        if (rest >= 1)
+            shared += here;
+        c->ttmp[t] = 0;
+    }
+    double co = c->pool_content - q->w;
+    /* shares shrunk towards 0 by CK_CHUNK content words, so that a
+     * sentence or two does not make a large share out of one repetition */
+    f[4] = rep / (co + CK_CHUNK);
+    f[5] = shared / (q->w + CK_CHUNK);
+    return 1;
+}
+
+int unspin_check_pooled(unspin_checker *c, double *p, size_t n, unspin_error *err)
+{
+    if (!c || (!p && n))
+        return us_error(err, UNSPIN_E_INVALID, "unspin_check_pooled: NULL argument");
+    if (n > c->paragraphs)
+        return us_error(err, UNSPIN_E_INVALID, "unspin_check_pooled: %zu paragraphs asked, %zu scored", n,
+                        c->paragraphs);
+    for (size_t i = 0; i < n; i++) {
+        double f[US_CHECK_NPOOL];
+        if (us_check_pool_features(c, i, f))
+            p[i] = 1.0 / (1.0 + exp(-us_check_ppart_z(&c->m.pool, f)));
+        else
+            p[i] = c->paras[i].p;
+    }
+    return UNSPIN_OK;
+}
+
 /* End a chunk of a paragraph: add its log-odds, weighted by its content
  * words, to *pz and *pw, and its sums to *all. */
 static void ck_close_chunk(const unspin_checker *c, ck_sums *s, ck_sums *all, double *pz, double *pw)
@@ -826,6 +1184,7 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
     memset(&all, 0, sizeof all);
     double pz = 0, pw = 0;
     size_t nwords = 0, nscored = 0;
+    size_t rec0 = c->nprec;
     c->ntopic = 0;
     if (c->dim > 0)
         memset(c->topic, 0, (size_t)c->dim * sizeof(float));
@@ -985,9 +1344,27 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
         unspin_lm_score_batch(c->lm, &rst, e->cand, (size_t)ncand, lcs, cst);
         float best = -1e30f, bestn = -1e30f;
         int bestk = -1;
+        /* the right context is scored for the CK_TOP_RIGHT candidates best
+         * on the left, if within CK_LEFT_MARGIN of the word: a candidate
+         * much less probable on the left is not rescued by the right */
+        float floor = lpr - CK_LEFT_MARGIN;
+        if (ncand > CK_TOP_RIGHT) {
+            float top[CK_TOP_RIGHT];
+            for (int k = 0; k < CK_TOP_RIGHT; k++)
+                top[k] = -1e30f;
+            for (int k = 0; k < ncand; k++)
+                for (int j = 0; j < CK_TOP_RIGHT; j++)
+                    if (lcs[k] > top[j]) {
+                        for (int m = CK_TOP_RIGHT - 1; m > j; m--)
+                            top[m] = top[m - 1];
+                        top[j] = lcs[k];
+                        break;
+                    }
+            if (top[CK_TOP_RIGHT - 1] > floor)
+                floor = top[CK_TOP_RIGHT - 1];
+        }
         for (int k = 0; k < ncand; k++) {
-            /* a candidate much less probable on the left is not rescued by the right */
-            if (lcs[k] < lpr - CK_LEFT_MARGIN)
+            if (lcs[k] < floor)
                 continue;
             unspin_lm_state ns = cst[k];
             float lc = lcs[k] + unspin_lm_score(c->lm, &ns, next, &ns);
@@ -1007,6 +1384,8 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
             s.jr += lpr;
             rst = rafter;
         }
+        if (bestk >= 0)
+            US_TRY(ck_pair_record(c, h, e->cand[bestk], (double)best - CK_CHANGE_COST > (double)lo, err));
         int raresyn = ncand > 0 ? e->raresyn : 0;
         if (raresyn)
             s.raresyn += 1;
@@ -1044,11 +1423,12 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
         /* topical coherence with the earlier content words of the paragraph */
         double wcos = 0;
         int hascos = 0;
-        if (c->dim > 0 && unspin_lexicon_vector(c->lex, t->norm, t->norm_length, c->vec)) {
+        const float *wv = c->dim > 0 ? ck_vector(c, t, id) : NULL;
+        if (wv) {
             if (c->ntopic >= 3) {
                 double dot = 0, nn = 0;
                 for (int d = 0; d < c->dim; d++) {
-                    dot += (double)c->vec[d] * c->topic[d];
+                    dot += (double)wv[d] * c->topic[d];
                     nn += (double)c->topic[d] * c->topic[d];
                 }
                 if (nn > 0) {
@@ -1059,7 +1439,7 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
                 }
             }
             for (int d = 0; d < c->dim; d++)
-                c->topic[d] += c->vec[d];
+                c->topic[d] += wv[d];
             c->ntopic++;
         }
         /* the word's own features and probability */
@@ -1104,7 +1484,6 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
     }
     for (size_t k = 0; k < c->nspans; k++)
         c->spans[k].suggestion = c->pool + (uintptr_t)c->spans[k].suggestion;
-    c->paragraphs++;
     int chunks = pw > 0;
     ck_close_chunk(c, &s, &all, &pz, &pw);
     unspin_check_result *r = &c->res;
@@ -1114,8 +1493,12 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
         r->p_spun = us_check_part_p(&c->m.part[us_check_part_of(all.content)], r->features);
     else
         r->p_spun = 1.0 / (1.0 + exp(-pz / pw));
+    int item = nwords > 0 && ck_list_item(text, len, nwords);
+    US_TRY(ck_pool_add(c, rec0, r->p_spun, all.content, all.content > 0 && !item, err));
+    c->pool_list += item;
     c->doc_z += pz;
     c->doc_weight += pw;
+    c->paragraphs++;
     r->nwords = nwords;
     r->ncontent = (size_t)all.content;
     r->spans = c->spans;

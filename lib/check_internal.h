@@ -29,10 +29,58 @@ typedef struct us_check_wpart {
     double bias;
 } us_check_wpart;
 
+/* The pooling model (.uscheck v4): a paragraph's probability from its own
+ * log-odds and the evidence of the other paragraphs of its document
+ * (features listed at us_check_pool_features() in lib/check.c). */
+#define US_CHECK_NPOOL 6
+/* The document level: the share pi of spun paragraphs of a document takes
+ * one of US_CHECK_NGRID values k / (US_CHECK_NGRID - 1) with probabilities
+ * prior[k] (fitted by EM on simulated documents); a paragraph's local
+ * log-odds z counts as the likelihood ratio exp(tau z). */
+#define US_CHECK_NGRID 11
+typedef struct us_check_ppart {
+    double mean[US_CHECK_NPOOL];
+    double sd[US_CHECK_NPOOL];
+    double w[US_CHECK_NPOOL];
+    double bias;
+    double tau;
+    double prior[US_CHECK_NGRID];
+} us_check_ppart;
+
+/*! us_check_pool_ll() :
+ * Add sign * log(pi_k exp(tau z) + 1 - pi_k) to ll[k] for every grid value
+ * pi_k: the log-likelihood of a paragraph of local log-odds z under each
+ * document share pi_k. */
+US_INTERNAL void us_check_pool_ll(const us_check_ppart *m, double z, double sign, double *ll);
+
+/*! us_check_pool_derived() : fill the pooling features computed from features 0 and 1 (2). */
+US_INTERNAL void us_check_pool_derived(double *f);
+
+/*! us_check_pool_prior() :
+ * @return the log-odds of E[pi | ll]: the probability that a further
+ * paragraph of the document is spun, given the other paragraphs' ll. */
+US_INTERNAL double us_check_pool_prior(const us_check_ppart *m, const double *ll);
+
 typedef struct us_check_model {
     us_check_part part[2];
     us_check_wpart word;
+    us_check_ppart pool;
 } us_check_model;
+
+/*! us_check_weights_model() : the model held by a weights file (for the fitting tool). */
+US_INTERNAL const us_check_model *us_check_weights_model(const unspin_check_weights *w);
+
+/*! us_check_pool_features() :
+ * The pooling features of paragraph `i` (0-based, since the last reset) of
+ * the checker's document into f[US_CHECK_NPOOL].
+ * @return 1 when the paragraph is pooled (running text with content words,
+ * in a document with at least two such paragraphs), 0 when its probability
+ * is its local one (list item, no content word, alone, or i out of range:
+ * f is then zeroed). Uses the checker's scratch space. */
+US_INTERNAL int us_check_pool_features(unspin_checker *c, size_t i, double *f);
+
+/*! us_check_ppart_z() : the pooling model's log-odds for a feature vector. */
+US_INTERNAL double us_check_ppart_z(const us_check_ppart *m, const double *f);
 
 /*! us_checker_set_model() : replace a checker's weights (for the fitting tool). */
 US_INTERNAL void us_checker_set_model(unspin_checker *c, const us_check_model *m);

@@ -8,22 +8,30 @@
 
 static const char help[] =
     "usage: unspin check [--model LM] [--lexicon LEX] [--weights FILE] [--json]\n"
-    "                    [--threshold P] [--spans] [--quiet] [FILE...]\n"
+    "                    [--threshold P] [--spans] [--quiet] [--per-file] [FILE...]\n"
     "\n"
     "Estimate, without the source text, the probability that each line\n"
     "(paragraph) of the input was produced by an article spinner, and that the\n"
     "whole input was. Works on single phrases too (one per line).\n"
+    "A paragraph's probability uses the other paragraphs of its document too\n"
+    "(a spinner rewrites a whole document with one table); lines of at most 5\n"
+    "words without . ! ? are list items and are scored alone, and so is every\n"
+    "line of an input made mostly of them (a list of terms).\n"
     "\n"
     "  -m, --model LM      language model (default: default.uslm in the model folder)\n"
     "  -l, --lexicon LEX   lexicon (default: default.uslex)\n"
     "  -w, --weights FILE  check weights (default: default.uscheck; built-in\n"
     "                      unfitted weights when there is none)\n"
-    "  -j, --json          JSON Lines: {\"line\":N,\"p_spun\":P,\"words\":N,\"spans\":[{\"start\",\n"
-    "                      \"end\",\"text\",\"score\",\"suggestion\"}]} per line, then\n"
+    "  -j, --json          JSON Lines: {\"line\":N,\"p_spun\":P,\"p_local\":P,\"words\":N,\n"
+    "                      \"spans\":[{\"start\",\"end\",\"text\",\"score\",\"suggestion\"}]}\n"
+    "                      per line (p_spun: with the document's evidence, p_local:\n"
+    "                      the line alone), then\n"
     "                      {\"document\":true,\"p_spun\":P,\"paragraphs\":N}\n"
     "  -t, --threshold P   the document counts as spun when P(spun) >= P (default 0.5)\n"
     "  -s, --spans         text output: list the suspicious words under each line\n"
     "  -q, --quiet         print nothing; only the exit status\n"
+    "  -p, --per-file      each FILE is a document (a summary record per file, with\n"
+    "                      \"file\" in JSON); exit 0 when one of them looks spun\n"
     "      --features      JSON output: add the raw paragraph features (docs/check.md)\n"
     "  -h, --help          show this help\n"
     "\n"
@@ -33,8 +41,9 @@ static const char help[] =
     "\n"
     "Exit status (as grep): 0 the document looks spun (P >= threshold), 1 it does\n"
     "not, 2 usage or input error, 3 model file missing or unusable, 4 other failure.\n"
-    "Lines are read one at a time (lines over 1 MiB are scored in pieces), so\n"
-    "memory does not grow with the input.\n";
+    "Lines are read one at a time (lines over 1 MiB are scored in pieces); the\n"
+    "output of a document is written at its end (the pooled probabilities need\n"
+    "all of its paragraphs), so memory grows with the output of one document.\n";
 
 #define MAX_LINE (1u << 20)
 
@@ -43,23 +52,31 @@ typedef struct {
     bool json, spans, quiet, features;
     bool mid_line; /* the previous piece did not end its line */
     unsigned long line;
+    /* the document's records, written at its end with the pooled
+     * probability: per paragraph, its line number and where the rest of its
+     * record (after the probability) starts in the buffer */
+    FILE *buf;
+    char *bufdata;
+    size_t bufsize;
+    struct ck_rec { unsigned long line; size_t off; } *recs;
+    size_t nrecs, caprecs;
 } ck_ctx;
 
-static void print_preview(const char *s, size_t n)
+static void print_preview(FILE *out, const char *s, size_t n)
 {
     size_t words = 0, i = 0;
     while (i < n && i < 80) {
         unsigned char c = (unsigned char)s[i];
         if (c == ' ' && ++words >= 8)
             break;
-        putchar(c == '\t' || c < 0x20 ? ' ' : c);
+        fputc(c == '\t' || c < 0x20 ? ' ' : c, out);
         i++;
     }
     /* finish a UTF-8 sequence that was cut */
     while (i < n && ((unsigned char)s[i] & 0xC0) == 0x80)
-        putchar(s[i++]);
+        fputc(s[i++], out);
     if (i < n)
-        fputs(" ...", stdout);
+        fputs(" ...", out);
 }
 
 static int on_line(void *vctx, const char *line, size_t len, bool eol)
@@ -74,35 +91,110 @@ static int on_line(void *vctx, const char *line, size_t len, bool eol)
         return cli_lib_error(&err, false);
     if (c->quiet)
         return CLI_OK;
+    if (c->nrecs == c->caprecs) {
+        size_t cap = c->caprecs ? 2 * c->caprecs : 256;
+        struct ck_rec *n = realloc(c->recs, cap * sizeof *n);
+        if (!n) {
+            cli_error("check: out of memory");
+            return CLI_FAIL;
+        }
+        c->recs = n;
+        c->caprecs = cap;
+    }
+    long off = ftell(c->buf);
+    if (off < 0) {
+        cli_error("check: out of memory");
+        return CLI_FAIL;
+    }
+    c->recs[c->nrecs].line = c->line;
+    c->recs[c->nrecs].off = (size_t)off;
+    c->nrecs++;
+    FILE *out = c->buf;
     if (c->json) {
-        printf("{\"line\":%lu,\"p_spun\":%.4f,\"words\":%zu,\"spans\":[", c->line, r->p_spun, r->nwords);
+        fprintf(out, ",\"p_local\":%.4f,\"words\":%zu,\"spans\":[", r->p_spun, r->nwords);
         for (size_t i = 0; i < r->nspans; i++) {
             const unspin_check_span *s = &r->spans[i];
-            printf("%s{\"start\":%zu,\"end\":%zu,\"text\":", i ? "," : "", s->start, s->end);
-            cli_json_string(stdout, line + s->start, s->end - s->start);
-            printf(",\"score\":%.3f,\"suggestion\":", s->score);
-            cli_json_string(stdout, s->suggestion, strlen(s->suggestion));
-            putchar('}');
+            fprintf(out, "%s{\"start\":%zu,\"end\":%zu,\"text\":", i ? "," : "", s->start, s->end);
+            cli_json_string(out, line + s->start, s->end - s->start);
+            fprintf(out, ",\"score\":%.3f,\"suggestion\":", s->score);
+            cli_json_string(out, s->suggestion, strlen(s->suggestion));
+            fputc('}', out);
         }
-        putchar(']');
+        fputc(']', out);
         if (c->features) {
-            fputs(",\"features\":[", stdout);
+            fputs(",\"features\":[", out);
             for (int i = 0; i < UNSPIN_CHECK_NFEATURES; i++)
-                printf("%s%.5g", i ? "," : "", r->features[i]);
-            putchar(']');
+                fprintf(out, "%s%.5g", i ? "," : "", r->features[i]);
+            fputc(']', out);
         }
-        fputs("}\n", stdout);
+        fputs("}\n", out);
     } else {
-        printf("%.4f\t", r->p_spun);
-        print_preview(line, len);
-        putchar('\n');
+        fputc('\t', out);
+        print_preview(out, line, len);
+        fputc('\n', out);
         if (c->spans)
             for (size_t i = 0; i < r->nspans; i++) {
                 const unspin_check_span *s = &r->spans[i];
-                printf("\t%zu-%zu\t%.*s -> %s\t%.2f\n", s->start, s->end, (int)(s->end - s->start),
+                fprintf(out, "\t%zu-%zu\t%.*s -> %s\t%.2f\n", s->start, s->end, (int)(s->end - s->start),
                        line + s->start, s->suggestion, s->score);
             }
     }
+    return ferror(out) ? CLI_FAIL : CLI_OK;
+}
+
+/* End a document: write its records with the pooled probabilities and its
+ * summary (file: its name with --per-file, else NULL); *spun is set when
+ * it looks spun. */
+static int end_document(ck_ctx *c, const char *file, double threshold, bool *spun)
+{
+    size_t np;
+    double p = unspin_check_document(c->ck, &np);
+    if (p >= threshold)
+        *spun = true;
+    if (!c->quiet) {
+        long total = fflush(c->buf) == 0 ? ftell(c->buf) : -1;
+        if (total < 0) {
+            cli_error("check: out of memory");
+            return CLI_FAIL;
+        }
+        double *pp = c->nrecs ? malloc(c->nrecs * sizeof *pp) : NULL;
+        unspin_error err;
+        if (c->nrecs && !pp) {
+            cli_error("check: out of memory");
+            return CLI_FAIL;
+        }
+        if (unspin_check_pooled(c->ck, pp, c->nrecs, &err) != UNSPIN_OK) {
+            free(pp);
+            return cli_lib_error(&err, false);
+        }
+        for (size_t i = 0; i < c->nrecs; i++) {
+            size_t end = i + 1 < c->nrecs ? c->recs[i + 1].off : (size_t)total;
+            if (c->json)
+                printf("{\"line\":%lu,\"p_spun\":%.4f", c->recs[i].line, pp[i]);
+            else
+                printf("%.4f", pp[i]);
+            fwrite(c->bufdata + c->recs[i].off, 1, end - c->recs[i].off, stdout);
+        }
+        free(pp);
+        if (c->json) {
+            printf("{\"document\":true,");
+            if (file) {
+                fputs("\"file\":", stdout);
+                cli_json_string(stdout, file, strlen(file));
+                putchar(',');
+            }
+            printf("\"p_spun\":%.4f,\"paragraphs\":%zu}\n", p, np);
+        } else if (file) {
+            printf("document\t%.4f\t%zu paragraphs\t%s\n", p, np, file);
+        } else {
+            printf("document\t%.4f\t%zu paragraphs\n", p, np);
+        }
+        c->nrecs = 0;
+        rewind(c->buf);
+    }
+    unspin_checker_reset(c->ck);
+    c->line = 0;
+    c->mid_line = false;
     return ferror(stdout) ? CLI_FAIL : CLI_OK;
 }
 
@@ -113,7 +205,7 @@ int cmd_check(int argc, char **argv)
         {"weights", required_argument, NULL, 'w'}, {"threshold", required_argument, NULL, 't'},
         {"json", no_argument, NULL, 'j'},          {"spans", no_argument, NULL, 's'},
         {"quiet", no_argument, NULL, 'q'},         {"help", no_argument, NULL, 'h'},
-        {"features", no_argument, NULL, 'F'},
+        {"features", no_argument, NULL, 'F'},      {"per-file", no_argument, NULL, 'p'},
         {NULL, 0, NULL, 0},
     };
     const char *lm_arg = NULL, *lex_arg = NULL, *w_arg = NULL;
@@ -121,7 +213,8 @@ int cmd_check(int argc, char **argv)
     ck_ctx c;
     memset(&c, 0, sizeof c);
     int ch;
-    while ((ch = cli_getopt(argc, argv, "m:l:w:t:jsqh", longopts)) != -1) {
+    bool per_file = false;
+    while ((ch = cli_getopt(argc, argv, "m:l:w:t:jsqph", longopts)) != -1) {
         switch (ch) {
         case 'm': lm_arg = optarg; break;
         case 'l': lex_arg = optarg; break;
@@ -134,6 +227,7 @@ int cmd_check(int argc, char **argv)
         case 's': c.spans = true; break;
         case 'q': c.quiet = true; break;
         case 'F': c.features = true; break;
+        case 'p': per_file = true; break;
         case 'h': fputs(help, stdout); return cli_finish_output();
         default: return CLI_USAGE;
         }
@@ -161,19 +255,31 @@ int cmd_check(int argc, char **argv)
         rc = cli_lib_error(&err, false);
         goto done;
     }
-    rc = cli_for_each_line("check", argc - optind, argv + optind, MAX_LINE, on_line, &c);
-    if (rc == CLI_OK) {
-        size_t np;
-        double p = unspin_check_document(c.ck, &np);
-        if (!c.quiet) {
-            if (c.json)
-                printf("{\"document\":true,\"p_spun\":%.4f,\"paragraphs\":%zu}\n", p, np);
-            else
-                printf("document\t%.4f\t%zu paragraphs\n", p, np);
-        }
-        rc = p >= threshold ? CLI_OK : CLI_NEGATIVE;
+    if (!c.quiet && !(c.buf = open_memstream(&c.bufdata, &c.bufsize))) {
+        cli_error("check: out of memory");
+        rc = CLI_FAIL;
+        goto done;
     }
+    bool spun = false;
+    int nfiles = argc - optind;
+    if (per_file && nfiles > 0) {
+        for (int i = 0; i < nfiles && rc == CLI_OK; i++) {
+            rc = cli_for_each_line("check", 1, argv + optind + i, MAX_LINE, on_line, &c);
+            if (rc == CLI_OK)
+                rc = end_document(&c, argv[optind + i], threshold, &spun);
+        }
+    } else {
+        rc = cli_for_each_line("check", nfiles, argv + optind, MAX_LINE, on_line, &c);
+        if (rc == CLI_OK)
+            rc = end_document(&c, NULL, threshold, &spun);
+    }
+    if (rc == CLI_OK)
+        rc = spun ? CLI_OK : CLI_NEGATIVE;
 done:
+    if (c.buf)
+        fclose(c.buf);
+    free(c.bufdata);
+    free(c.recs);
     unspin_checker_free(c.ck);
     unspin_check_weights_close(w);
     unspin_lexicon_close(lex);

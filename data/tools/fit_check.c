@@ -20,6 +20,16 @@
  * short texts (at most US_CHECK_SHORT content words) and paragraphs; the other 1/5 gives
  * the held-out AUC and the reliability table printed on stderr. The final
  * weights are refitted on all examples and written to OUT.
+ *
+ *   fit_check -m LM -l LEX -o OUT.uscheck --weights IN.uscheck --pool DOCS
+ * fits only the pooling model (the paragraph and word models are taken from
+ * IN): DOCS holds documents, each a line "D<TAB>KIND" (clean, full, mixed)
+ * followed by its paragraphs as "LABEL<TAB>TEXT" lines (1: spun). Every
+ * paragraph of a document is checked, then each pooled paragraph is an
+ * example with the features of us_check_pool_features(); the documents whose
+ * index % 5 == 0 are held out for the AUC and reliability tables (local and
+ * pooled probabilities, all documents and mixed documents only), then the
+ * model is refitted on all documents.
  */
 #include "check_internal.h"
 
@@ -475,6 +485,355 @@ static void report(const us_check_model *m, int frag)
     free(py);
 }
 
+/* ---- pooling model (--pool) ---- */
+#define NQ US_CHECK_NPOOL
+typedef struct {
+    double f[NQ];
+    int y, doc, kind; /* kind: 0 clean, 1 full, 2 mixed */
+} pexample;
+static pexample *pex;
+static size_t npex, cappex;
+
+static void pool_doc(unspin_checker *ck, char **texts, int *labels, size_t n, int doc, int kind)
+{
+    unspin_checker_reset(ck);
+    for (size_t i = 0; i < n; i++) {
+        const unspin_check_result *r;
+        unspin_error err;
+        if (unspin_check_paragraph(ck, texts[i], strlen(texts[i]), &r, &err) != UNSPIN_OK)
+            die(err.message, "");
+    }
+    for (size_t i = 0; i < n; i++) {
+        double f[NQ];
+        if (!us_check_pool_features(ck, i, f))
+            continue;
+        if (npex == cappex) {
+            cappex = cappex ? 2 * cappex : 4096;
+            pex = realloc(pex, cappex * sizeof *pex);
+            if (!pex)
+                die("out of memory", "");
+        }
+        memcpy(pex[npex].f, f, sizeof f);
+        pex[npex].y = labels[i];
+        pex[npex].doc = doc;
+        pex[npex].kind = kind;
+        npex++;
+    }
+}
+
+static void read_docs(unspin_checker *ck, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        die("cannot open ", path);
+    char *line = NULL;
+    size_t cap = 0, n = 0, capt = 0;
+    char **texts = NULL;
+    int *labels = NULL;
+    int doc = -1, kind = 0;
+    ssize_t len;
+    while ((len = getline(&line, &cap, f)) > 0) {
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = 0;
+        char *tab = strchr(line, '\t');
+        if (!tab)
+            continue;
+        if (line[0] == 'D') {
+            if (doc >= 0)
+                pool_doc(ck, texts, labels, n, doc, kind);
+            for (size_t i = 0; i < n; i++)
+                free(texts[i]);
+            n = 0;
+            doc++;
+            kind = !strcmp(tab + 1, "full") ? 1 : !strcmp(tab + 1, "mixed") ? 2 : 0;
+            continue;
+        }
+        if (n == capt) {
+            capt = capt ? 2 * capt : 64;
+            texts = realloc(texts, capt * sizeof *texts);
+            labels = realloc(labels, capt * sizeof *labels);
+            if (!texts || !labels)
+                die("out of memory", "");
+        }
+        labels[n] = line[0] == '1';
+        texts[n] = strdup(tab + 1);
+        if (!texts[n])
+            die("out of memory", "");
+        n++;
+    }
+    if (doc >= 0)
+        pool_doc(ck, texts, labels, n, doc, kind);
+    for (size_t i = 0; i < n; i++)
+        free(texts[i]);
+    free(texts);
+    free(labels);
+    free(line);
+    fclose(f);
+}
+
+/* Logistic regression of the pooling model on the documents with index % 5
+ * != skip (skip < 0: all), Newton's method, L2 penalty l2 per example. */
+static void fit_pool(us_check_ppart *m, int skip, double l2)
+{
+    double sum[NQ] = {0}, sq[NQ] = {0}, n = 0;
+    for (size_t k = 0; k < npex; k++) {
+        if (pex[k].doc % 5 == skip)
+            continue;
+        for (int i = 0; i < NQ; i++) {
+            sum[i] += pex[k].f[i];
+            sq[i] += pex[k].f[i] * pex[k].f[i];
+        }
+        n++;
+    }
+    if (n < 1)
+        die("no pooled examples", "");
+    for (int i = 0; i < NQ; i++) {
+        m->mean[i] = sum[i] / n;
+        double v = sq[i] / n - m->mean[i] * m->mean[i];
+        m->sd[i] = v > 1e-12 ? sqrt(v) : 1.0;
+    }
+    enum { D = NQ + 1 };
+    double b[D] = {0};
+    for (int it = 0; it < 50; it++) {
+        double g[D] = {0}, a[D][D + 1];
+        memset(a, 0, sizeof a);
+        for (size_t k = 0; k < npex; k++) {
+            if (pex[k].doc % 5 == skip)
+                continue;
+            double x[D], z = 0;
+            x[0] = 1;
+            for (int i = 0; i < NQ; i++)
+                x[i + 1] = (pex[k].f[i] - m->mean[i]) / m->sd[i];
+            for (int i = 0; i < D; i++)
+                z += b[i] * x[i];
+            double p = sigm(z), wgt = p * (1 - p);
+            for (int i = 0; i < D; i++) {
+                g[i] += (p - pex[k].y) * x[i];
+                for (int j = 0; j < D; j++)
+                    a[i][j] += wgt * x[i] * x[j];
+            }
+        }
+        for (int i = 1; i < D; i++) {
+            g[i] += l2 * n * b[i];
+            a[i][i] += l2 * n;
+        }
+        a[0][0] += 1e-9;
+        for (int i = 0; i < D; i++)
+            a[i][D] = g[i];
+        for (int c = 0; c < D; c++) {
+            int piv = c;
+            for (int r = c + 1; r < D; r++)
+                if (fabs(a[r][c]) > fabs(a[piv][c]))
+                    piv = r;
+            for (int j = 0; j <= D && piv != c; j++) {
+                double t = a[c][j];
+                a[c][j] = a[piv][j];
+                a[piv][j] = t;
+            }
+            if (fabs(a[c][c]) < 1e-12)
+                continue;
+            for (int r = 0; r < D; r++) {
+                if (r == c)
+                    continue;
+                double q = a[r][c] / a[c][c];
+                for (int j = c; j <= D; j++)
+                    a[r][j] -= q * a[c][j];
+            }
+        }
+        double step = 0;
+        for (int i = 0; i < D; i++) {
+            double d = fabs(a[i][i]) > 1e-12 ? a[i][D] / a[i][i] : 0;
+            b[i] -= d;
+            step += fabs(d);
+        }
+        if (step < 1e-9)
+            break;
+    }
+    m->bias = b[0];
+    for (int i = 0; i < NQ; i++)
+        m->w[i] = b[i + 1];
+}
+
+/* The document level of the pooling model for a given tau: the prior of
+ * the document share pi fitted by EM on the documents with index % 5 !=
+ * skip (skip < 0: all), then features 1-2 (the document's share estimate)
+ * of every example recomputed. Examples are grouped by document. */
+static void fit_prior(us_check_ppart *m, double tau, int skip)
+{
+    m->tau = tau;
+    int ndoc = npex ? pex[npex - 1].doc + 1 : 0;
+    double(*ll)[US_CHECK_NGRID] = calloc((size_t)ndoc + 1, sizeof *ll);
+    if (!ll)
+        die("out of memory", "");
+    for (size_t k = 0; k < npex; k++)
+        us_check_pool_ll(m, pex[k].f[0], 1, ll[pex[k].doc]);
+    int *has = calloc((size_t)ndoc + 1, sizeof *has);
+    if (!has)
+        die("out of memory", "");
+    for (size_t k = 0; k < npex; k++)
+        has[pex[k].doc] = 1;
+    for (int k = 0; k < US_CHECK_NGRID; k++)
+        m->prior[k] = 1.0 / US_CHECK_NGRID;
+    for (int it = 0; it < 300; it++) {
+        double acc[US_CHECK_NGRID] = {0}, nd = 0;
+        for (int d = 0; d < ndoc; d++) {
+            if (!has[d] || d % 5 == skip)
+                continue;
+            double top = -INFINITY, r[US_CHECK_NGRID], sum = 0;
+            for (int k = 0; k < US_CHECK_NGRID; k++)
+                if (ll[d][k] > top)
+                    top = ll[d][k];
+            for (int k = 0; k < US_CHECK_NGRID; k++)
+                sum += r[k] = m->prior[k] * exp(ll[d][k] - top);
+            for (int k = 0; k < US_CHECK_NGRID; k++)
+                acc[k] += r[k] / sum;
+            nd++;
+        }
+        for (int k = 0; k < US_CHECK_NGRID; k++)
+            m->prior[k] = (acc[k] + 1e-3) / (nd + 1e-3 * US_CHECK_NGRID); /* a little smoothing: no share is impossible */
+    }
+    for (size_t k = 0; k < npex; k++) {
+        double l[US_CHECK_NGRID];
+        memcpy(l, ll[pex[k].doc], sizeof l);
+        pex[k].f[1] = us_check_pool_prior(m, l);
+        us_check_pool_derived(pex[k].f);
+    }
+    free(ll);
+    free(has);
+}
+
+/* Log-likelihood of the pooling model on the documents with index % 5 != skip. */
+static double pool_loglik(const us_check_ppart *m, int skip)
+{
+    double s = 0;
+    for (size_t k = 0; k < npex; k++) {
+        if (pex[k].doc % 5 == skip)
+            continue;
+        double p = sigm(us_check_ppart_z(m, pex[k].f));
+        p = p < 1e-12 ? 1e-12 : p > 1 - 1e-12 ? 1 - 1e-12 : p;
+        s += pex[k].y ? log(p) : log(1 - p);
+    }
+    return s;
+}
+
+/* Choose tau (by the fitting documents' log-likelihood) and fit the whole
+ * pooling model on the documents with index % 5 != skip. */
+static void fit_pool_all(us_check_ppart *m, int skip)
+{
+    static const double taus[] = {0.35, 0.5, 0.7, 1.0, 1.4, 2.0};
+    double best = -INFINITY, btau = 1;
+    for (size_t t = 0; t < sizeof taus / sizeof taus[0]; t++) {
+        fit_prior(m, taus[t], skip);
+        fit_pool(m, skip, 1e-4);
+        double ll = pool_loglik(m, skip);
+        fprintf(stderr, "fit_check: pooling, tau %.2f: log-likelihood %.1f\n", taus[t], ll);
+        if (ll > best) {
+            best = ll;
+            btau = taus[t];
+        }
+    }
+    fit_prior(m, btau, skip);
+    fit_pool(m, skip, 1e-4);
+    fprintf(stderr, "fit_check: pooling: tau %.2f, prior of the document share:", btau);
+    for (int k = 0; k < US_CHECK_NGRID; k++)
+        fprintf(stderr, " %.3f", m->prior[k]);
+    fputc('\n', stderr);
+}
+
+/* AUC and reliability of (p, y) pairs; prints under `what`. */
+static void report_pairs(double (*py)[2], size_t n, const char *what, int table)
+{
+    if (!n)
+        return;
+    qsort(py, n, sizeof *py, cmp_pair);
+    double npos = 0, rank = 0, brier = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && py[j][0] == py[i][0])
+            j++;
+        for (size_t k = i; k < j; k++)
+            if (py[k][1] > 0) {
+                rank += (double)(i + 1 + j) / 2.0;
+                npos++;
+            }
+        i = j;
+    }
+    for (size_t i = 0; i < n; i++)
+        brier += (py[i][0] - py[i][1]) * (py[i][0] - py[i][1]);
+    double nneg = (double)n - npos;
+    double auc = npos > 0 && nneg > 0 ? (rank - npos * (npos + 1) / 2) / (npos * nneg) : NAN;
+    fprintf(stderr, "fit_check: held-out %s: %.0f spun, %.0f clean, AUC %.4f, Brier %.4f\n", what, npos, nneg, auc,
+            brier / (double)n);
+    if (!table)
+        return;
+    fprintf(stderr, "  bin      n     predicted  observed\n");
+    for (int b = 0; b < 10; b++) {
+        double cnt = 0, sp = 0, sy = 0;
+        for (size_t i = 0; i < n; i++) {
+            int bin = (int)(py[i][0] * 10);
+            if (bin > 9)
+                bin = 9;
+            if (bin == b) {
+                cnt++;
+                sp += py[i][0];
+                sy += py[i][1];
+            }
+        }
+        if (cnt > 0)
+            fprintf(stderr, "  %.1f-%.1f  %-6.0f %.3f      %.3f\n", b / 10.0, (b + 1) / 10.0, cnt, sp / cnt, sy / cnt);
+    }
+}
+
+static void report_pool(const us_check_ppart *m)
+{
+    double(*py)[2] = malloc((npex + 1) * sizeof *py);
+    if (!py)
+        die("out of memory", "");
+    static const char *const what[] = {"local, all documents", "pooled, all documents", "local, mixed documents",
+                                       "pooled, mixed documents"};
+    for (int w = 0; w < 4; w++) {
+        size_t n = 0;
+        for (size_t k = 0; k < npex; k++) {
+            if (pex[k].doc % 5 != 0 || (w >= 2 && pex[k].kind != 2))
+                continue;
+            double z = w & 1 ? us_check_ppart_z(m, pex[k].f) : pex[k].f[0];
+            py[n][0] = sigm(z);
+            py[n][1] = pex[k].y;
+            n++;
+        }
+        report_pairs(py, n, what[w], w < 2);
+    }
+    /* within-document AUC, mean over the held-out mixed documents with both classes */
+    for (int w = 0; w < 2; w++) {
+        double sum = 0, nd = 0;
+        for (size_t a = 0; a < npex;) {
+            size_t b = a;
+            while (b < npex && pex[b].doc == pex[a].doc)
+                b++;
+            if (pex[a].doc % 5 == 0 && pex[a].kind == 2) {
+                double pairs = 0, good = 0;
+                for (size_t i = a; i < b; i++)
+                    for (size_t j = a; j < b; j++) {
+                        if (!pex[i].y || pex[j].y)
+                            continue;
+                        double zi = w ? us_check_ppart_z(m, pex[i].f) : pex[i].f[0];
+                        double zj = w ? us_check_ppart_z(m, pex[j].f) : pex[j].f[0];
+                        pairs++;
+                        good += zi > zj ? 1 : zi == zj ? 0.5 : 0;
+                    }
+                if (pairs > 0) {
+                    sum += good / pairs;
+                    nd++;
+                }
+            }
+            a = b;
+        }
+        fprintf(stderr, "fit_check: held-out %s, within mixed documents: mean AUC %.4f over %.0f documents\n",
+                w ? "pooled" : "local", nd > 0 ? sum / nd : NAN, nd);
+    }
+    free(py);
+}
+
 int main(int argc, char **argv)
 {
     static const struct option lo[] = {
@@ -483,13 +842,15 @@ int main(int argc, char **argv)
         {"clean", required_argument, NULL, 'c'}, {"fragments", required_argument, NULL, 'f'},
         {"max-lines", required_argument, NULL, 'n'}, {"dump", required_argument, NULL, 'd'},
         {"log", required_argument, NULL, 'g'},
+        {"weights", required_argument, NULL, 'w'}, {"pool", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *lmp = NULL, *lexp = NULL, *outp = NULL, *spun = NULL, *clean = NULL, *frags = NULL, *dump = NULL, *logp = NULL;
+    const char *wp = NULL, *poolp = NULL;
     size_t max_lines = (size_t)-1;
     int c;
-    while ((c = getopt_long(argc, argv, "m:l:o:s:c:f:n:d:g:h", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:l:o:s:c:f:n:d:g:w:P:h", lo, NULL)) != -1) {
         switch (c) {
         case 'm': lmp = optarg; break;
         case 'l': lexp = optarg; break;
@@ -499,17 +860,52 @@ int main(int argc, char **argv)
         case 'f': frags = optarg; break;
         case 'd': dump = optarg; break;
         case 'g': logp = optarg; break;
+        case 'w': wp = optarg; break;
+        case 'P': poolp = optarg; break;
         case 'n': max_lines = (size_t)strtoull(optarg, NULL, 10); break;
         default:
             fputs("usage: fit_check -m LM -l LEX -o OUT.uscheck --spun SPUN --clean CLEAN [--log LOG] "
-                  "[--fragments F] [--max-lines N] [--dump FEATURES.tsv]\n",
+                  "[--fragments F] [--max-lines N] [--dump FEATURES.tsv]\n"
+                  "       fit_check -m LM -l LEX -o OUT.uscheck --weights IN.uscheck --pool DOCS\n",
                   c == 'h' ? stdout : stderr);
             return c == 'h' ? 0 : 2;
         }
     }
+    unspin_error err;
+    if (poolp) {
+        if (!lmp || !lexp || !outp || !wp)
+            die("--pool needs -m, -l, -o and --weights (see --help)", "");
+        unspin_lm *plm;
+        unspin_lexicon *plex;
+        unspin_check_weights *w;
+        unspin_checker *pck;
+        if (unspin_lm_open(lmp, &plm, &err) != UNSPIN_OK || unspin_lexicon_open(lexp, &plex, &err) != UNSPIN_OK ||
+            unspin_check_weights_open(wp, &w, &err) != UNSPIN_OK ||
+            unspin_checker_create(plm, plex, w, &pck, &err) != UNSPIN_OK)
+            die(err.message, "");
+        us_check_model pm = *us_check_weights_model(w);
+        read_docs(pck, poolp);
+        fprintf(stderr, "fit_check: %zu pooled paragraphs\n", npex);
+        if (npex < 20)
+            die("too few pooled paragraphs", "");
+        fit_pool_all(&pm.pool, 0);
+        report_pool(&pm.pool);
+        fit_pool_all(&pm.pool, -1);
+        fprintf(stderr, "fit_check: pooling model: bias %.3f; weights:", pm.pool.bias);
+        for (int i = 0; i < NQ; i++)
+            fprintf(stderr, " %.3f", pm.pool.w[i]);
+        fputc('\n', stderr);
+        if (us_check_model_write(&pm, outp, &err) != UNSPIN_OK)
+            die(err.message, "");
+        unspin_checker_free(pck);
+        unspin_check_weights_close(w);
+        unspin_lexicon_close(plex);
+        unspin_lm_close(plm);
+        free(pex);
+        return 0;
+    }
     if (!lmp || !lexp || !outp || !spun || !clean)
         die("need -m, -l, -o, --spun and --clean (see --help)", "");
-    unspin_error err;
     unspin_lm *lm;
     unspin_lexicon *lex;
     unspin_checker *ck;

@@ -9,7 +9,8 @@
 # data/fetch.sh. Fitting text: the first half of the pseudo-paragraphs
 # (consecutive lines joined to >= 25 words) of general.heldout.txt and of
 # technical.heldout.txt; the second half of general.heldout.txt is left for
-# tests/eval/eval_check.sh. Deterministic (fixed seeds).
+# tests/eval/eval_check.sh. Deterministic (fixed seeds). Two steps: the
+# paragraph and word models, then the pooling model on simulated documents.
 set -eu
 cd "$(dirname "$0")/../.."
 M=${1:-models}
@@ -51,5 +52,18 @@ cat "$W/clean" "$W/clean" >"$W/clean2"
 # the change logs, with the second run's line numbers after the first run's
 n1=$(wc -l <"$W/spun1")
 { cat "$W/log1"; awk -F '\t' -v n="$n1" 'BEGIN { OFS = "\t" } { $1 = $1 + n; print }' "$W/log2"; } >"$W/log"
-build/tools/fit_check -m "$M/default.uslm" -l "$M/default.uslex" -o "$M/default.uscheck" \
+build/tools/fit_check -m "$M/default.uslm" -l "$M/default.uslex" -o "$W/local.uscheck" \
     --spun "$W/spun" --clean "$W/clean2" --log "$W/log" --fragments "$W/frag"
+# the pooling model (a paragraph's probability with its document's
+# evidence): simulated documents of the same paragraphs (data/tools/
+# spin_docs.sh: a third clean, a third fully spun, a third mixed; one table
+# per document), from four spinnings: uniform at rates 0.3 and 0.2, common
+# synonyms at rate 0.4 twice
+sh data/tools/spin_docs.sh "$W/clean" 11 "$W/docs1" $SPIN --rate 0.3
+sh data/tools/spin_docs.sh "$W/clean" 22 "$W/docs2" $SPIN --rate 0.4 --lm "$M/default.uslm" --common 0.5
+sh data/tools/spin_docs.sh "$W/clean" 34 "$W/docs3" $SPIN --rate 0.2
+sh data/tools/spin_docs.sh "$W/clean" 46 "$W/docs4" $SPIN --rate 0.4 --lm "$M/default.uslm" --common 0.5
+cat "$W/docs1" "$W/docs2" "$W/docs3" "$W/docs4" >"$W/docs"
+build/tools/fit_check -m "$M/default.uslm" -l "$M/default.uslex" -w "$W/local.uscheck" -o "$W/pooled.uscheck" \
+    --pool "$W/docs"
+mv "$W/pooled.uscheck" "$M/default.uscheck"

@@ -20,9 +20,9 @@ if "$UNSPIN" lm import tests/data/restore.arpa -o "$T/c.uslm" >/dev/null 2>&1 &&
     $C --json "$T/in.txt" >"$T/json" 2>"$T/err"
     rc=$?
     if [ "$rc" -le 1 ] && [ "$(wc -l <"$T/json")" -eq 4 ] &&
-       grep -q '^{"line":1,"p_spun":[0-9.]*,"words":5,"spans":\[{"start":3,"end":12,"text":"mentioned","score":[0-9.]*,"suggestion":"said"}\]}$' "$T/json" &&
-       grep -q '^{"line":2,"p_spun":[0-9.]*,"words":0,"spans":\[\]}$' "$T/json" &&
-       grep -q '^{"line":3,"p_spun":[0-9.]*,"words":5,"spans":\[\]}$' "$T/json" &&
+       grep -q '^{"line":1,"p_spun":[0-9.]*,"p_local":[0-9.]*,"words":5,"spans":\[{"start":3,"end":12,"text":"mentioned","score":[0-9.]*,"suggestion":"said"}\]}$' "$T/json" &&
+       grep -q '^{"line":2,"p_spun":[0-9.]*,"p_local":[0-9.]*,"words":0,"spans":\[\]}$' "$T/json" &&
+       grep -q '^{"line":3,"p_spun":[0-9.]*,"p_local":[0-9.]*,"words":5,"spans":\[\]}$' "$T/json" &&
        grep -q '^{"document":true,"p_spun":[0-9.]*,"paragraphs":3}$' "$T/json"; then
         ok check_json
     else
@@ -38,6 +38,25 @@ if "$UNSPIN" lm import tests/data/restore.arpa -o "$T/c.uslm" >/dev/null 2>&1 &&
     $C --spans --threshold 0 "$T/in.txt" >"$T/out" 2>/dev/null
     if grep -q '^0\.[0-9]*	He mentioned that it rained\.$' "$T/out" && grep -q '	3-12	mentioned -> said	' "$T/out" &&
        grep -q '^document	0\.[0-9]*	3 paragraphs$' "$T/out"; then ok check_text; else fail check_text "$(cat "$T/out")"; fi
+    # --per-file: one document per file, each with its summary and line numbers
+    printf 'He said that it rained.\n' >"$T/in2.txt"
+    $C --json --per-file "$T/in.txt" "$T/in2.txt" >"$T/pf" 2>"$T/err"
+    rc=$?
+    if [ "$rc" -le 1 ] && [ "$(wc -l <"$T/pf")" -eq 6 ] &&
+       grep -q '^{"document":true,"file":".*in\.txt","p_spun":[0-9.]*,"paragraphs":3}$' "$T/pf" &&
+       grep -q '^{"document":true,"file":".*in2\.txt","p_spun":[0-9.]*,"paragraphs":1}$' "$T/pf" &&
+       [ "$(grep -c '^{"line":1,' "$T/pf")" -eq 2 ]; then
+        ok check_per_file
+    else
+        fail check_per_file "exit $rc: $(cat "$T/pf" "$T/err")"
+    fi
+    # a document of one line: p_spun is p_local
+    l=$(sed -n 5p "$T/pf")
+    if [ "$(echo "$l" | sed 's/.*"p_spun":\([0-9.]*\).*/\1/')" = "$(echo "$l" | sed 's/.*"p_local":\([0-9.]*\).*/\1/')" ]; then
+        ok check_single_line_local
+    else
+        fail check_single_line_local "$l"
+    fi
     # quiet: no output, only the status; stdin without a final newline
     expect check_quiet 0 -- sh -c "printf 'He mentioned that it rained.' | $C --quiet --threshold 0 | wc -c | grep -qx 0"
 fi

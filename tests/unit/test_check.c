@@ -3,6 +3,7 @@
 #include "check_internal.h"
 #include "test.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +129,79 @@ TEST(check_bad_arguments)
     CHECK(unspin_check_document(NULL, NULL) == 0.5);
 }
 
+TEST(check_pooled)
+{
+    unspin_error err;
+    us_check_model m;
+    us_check_model_default(&m);
+    /* a pooling model that leans on the document's share */
+    m.pool.w[0] = 1;
+    m.pool.w[1] = 2;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/pool.uscheck", test_tmpdir());
+    CHECK_EQ_INT(us_check_model_write(&m, path, &err), UNSPIN_OK);
+    unspin_check_weights *w = NULL;
+    CHECK_EQ_INT(unspin_check_weights_open(path, &w, &err), UNSPIN_OK);
+    ck_fixture f;
+    if (!w || ck_open(&f, w) < 0) {
+        unspin_check_weights_close(w);
+        return;
+    }
+    double local[5], p[5];
+    const char *lines[5] = {"He mentioned that it rained.", "", "the apple", "He said that it rained.",
+                            "It rained. He mentioned it."};
+    for (int i = 0; i < 5; i++) {
+        const unspin_check_result *r = ck_run(&f, lines[i]);
+        local[i] = r ? r->p_spun : -1;
+    }
+    CHECK_EQ_INT(unspin_check_pooled(f.ck, p, 5, &err), UNSPIN_OK);
+    /* blank lines and list items (few words, no . ! ?) keep their local probability */
+    CHECK_NEAR(p[1], local[1], 1e-12);
+    CHECK_NEAR(p[2], local[2], 1e-12);
+    /* running text is pooled: the document's share moves every paragraph the same way */
+    CHECK(fabs(p[0] - local[0]) > 1e-6);
+    CHECK((p[0] - local[0]) * (p[3] - local[3]) > 0);
+    for (int i = 0; i < 5; i++)
+        CHECK(p[i] > 0 && p[i] < 1);
+    double q[5];
+    CHECK_EQ_INT(unspin_check_pooled(f.ck, q, 3, &err), UNSPIN_OK);
+    CHECK_NEAR(q[0], p[0], 1e-12);
+    CHECK_EQ_INT(unspin_check_pooled(f.ck, p, 6, &err), UNSPIN_E_INVALID);
+    CHECK_EQ_INT(unspin_check_pooled(NULL, p, 1, &err), UNSPIN_E_INVALID);
+    CHECK_EQ_INT(unspin_check_pooled(f.ck, NULL, 1, &err), UNSPIN_E_INVALID);
+    CHECK_EQ_INT(unspin_check_pooled(f.ck, NULL, 0, &err), UNSPIN_OK);
+    /* a document that is mostly list items is a list: nothing pooled */
+    unspin_checker_reset(f.ck);
+    const char *list[4] = {"the apple", "He mentioned that it rained.", "said apple", "It rained. He mentioned it."};
+    for (int i = 0; i < 4; i++) {
+        const unspin_check_result *rr = ck_run(&f, list[i]);
+        local[i] = rr ? rr->p_spun : -1;
+    }
+    CHECK_EQ_INT(unspin_check_pooled(f.ck, p, 4, &err), UNSPIN_OK);
+    for (int i = 0; i < 4; i++)
+        CHECK_NEAR(p[i], local[i], 1e-12);
+    /* a document of one paragraph keeps its local probability */
+    unspin_checker_reset(f.ck);
+    const unspin_check_result *r = ck_run(&f, "He mentioned that it rained.");
+    double one = r ? r->p_spun : -1;
+    CHECK_EQ_INT(unspin_check_pooled(f.ck, p, 1, &err), UNSPIN_OK);
+    CHECK_NEAR(p[0], one, 1e-12);
+    ck_close(&f);
+    unspin_check_weights_close(w);
+
+    /* the built-in model (no weights file) pools as the identity */
+    if (ck_open(&f, NULL) == 0) {
+        for (int i = 0; i < 5; i++) {
+            r = ck_run(&f, lines[i]);
+            local[i] = r ? r->p_spun : -1;
+        }
+        CHECK_EQ_INT(unspin_check_pooled(f.ck, p, 5, &err), UNSPIN_OK);
+        for (int i = 0; i < 5; i++)
+            CHECK_NEAR(p[i], local[i], 1e-4); /* log-odds clipped to +-10 */
+        ck_close(&f);
+    }
+}
+
 static void write_file(const char *path, const void *data, size_t n)
 {
     FILE *f = fopen(path, "wb");
@@ -206,6 +280,26 @@ TEST(check_weights_file)
     CHECK_EQ_INT(unspin_check_weights_open(bad, &w, &err), UNSPIN_E_FORMAT);
     snprintf(bad, sizeof bad, "%s/missing.uscheck", test_tmpdir());
     CHECK_EQ_INT(unspin_check_weights_open(bad, &w, &err), UNSPIN_E_IO);
+    /* version 3 (no pooling model) is read, with the identity pooling */
+    memcpy(c, buf, n);
+    size_t n3 = n - (3 * US_CHECK_NPOOL + 2 + US_CHECK_NGRID) * 8;
+    us_store32(c + 8, 3);
+    us_store64(c + 16, us_checksum(c + 24, n3 - 24));
+    write_file(bad, c, n3);
+    CHECK_EQ_INT(unspin_check_weights_open(bad, &w, &err), UNSPIN_OK);
+    if (w) {
+        const us_check_ppart *pp = &us_check_weights_model(w)->pool;
+        CHECK(pp->w[0] == 1 && pp->w[1] == 0 && pp->bias == 0);
+        unspin_check_weights_close(w);
+        w = NULL;
+    }
+    /* ... but not at version 4's size, nor version 4 at version 3's */
+    write_file(bad, c, n);
+    CHECK_EQ_INT(unspin_check_weights_open(bad, &w, &err), UNSPIN_E_FORMAT);
+    /* a pooling prior that is negative is refused */
+    m.pool.prior[2] = -1;
+    CHECK_EQ_INT(us_check_model_write(&m, bad, &err), UNSPIN_E_INVALID);
+    m.pool.prior[2] = 0.1;
     /* a non-finite weight cannot be written */
     m.part[1].w[0] = NAN;
     CHECK_EQ_INT(us_check_model_write(&m, bad, &err), UNSPIN_E_INVALID);
