@@ -28,6 +28,7 @@
  *     pattern of the observed span carried over and "a"/"an" agreement fixed.
  */
 #include "decoder_internal.h"
+#include "lex_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -65,7 +66,8 @@
 #define PHRASE_ASSOC 1.0    /* log10: a line whose adjacent words are all this associated is a known term; */
 #define PHRASE_ASSOC_GAIN 1.0 /* ... an unknown one may become a reading whose words are, and this more, */
 #define PHRASE_TERM_LM 1.5  /* ... decided with the LM weighted this much more, */
-#define PHRASE_TERM_MARGIN 3.0 /* ... and this margin (nats) */
+#define PHRASE_TERM_MARGIN 3.0 /* ... and this margin (nats); */
+#define PHRASE_KNOWN_MARGIN 1.0 /* ... or this one when the reading is a multi-word lexicon entry */
 
 /* A copied token of the paragraph. */
 typedef struct dtok {
@@ -1492,6 +1494,40 @@ static size_t path_words(const unspin_restorer *r, uint32_t P, unspin_word *ids,
     return n;
 }
 
+/* Is the line (path = 0: as observed; 1: the best path's reading) of two
+ * words or more a multi-word entry of the lexicon (a term that a thesaurus
+ * lists, "decision tree")? */
+static int line_known(const unspin_restorer *r, uint32_t P, int path)
+{
+    char buf[512];
+    size_t n = 0, nw = 0;
+    for (uint32_t b = 0; b < P; b++) {
+        const char *s;
+        size_t l;
+        if (path) {
+            if (r->path_opt[b] < 0)
+                continue;
+            const dopt *o = &r->opt[r->path_opt[b]];
+            s = r->pool + o->text_off;
+            l = o->text_len;
+        } else {
+            const dtok *t = &r->tok[r->ptok[b]];
+            s = r->pool + t->norm_off;
+            l = t->norm_len;
+        }
+        if (n + l + 1 >= sizeof buf)
+            return 0;
+        if (n)
+            buf[n++] = ' ';
+        memcpy(buf + n, s, l);
+        n += l;
+        for (size_t i = 0; i < l; i++)
+            nw += s[i] == ' ';
+        nw++;
+    }
+    return nw > 1 && lex_has_entry(r->lex, buf, n);
+}
+
 /* One search of the whole line with the LM weight scaled by lm_scale, and
  * the posteriors of its path; *margin: the best reading's score minus that
  * of keeping every word (same scoring). */
@@ -1523,11 +1559,13 @@ static int phrase_search(unspin_restorer *r, double lm_scale, double *margin, un
 /* Phrase mode (see phrase_line()): the best reading of the whole line
  * (beam PHRASE_BEAM, scored as a sentence <s> ... </s>, channel scores
  * included) against keeping every word. Tortured terms are established
- * terms with their words swapped, so when the line is not a collocation the
- * LM knows (its weakest adjacent pair has association < PHRASE_ASSOC), the
- * line is searched with the LM weighted PHRASE_TERM_LM times, and a reading
- * that is one (association >= PHRASE_ASSOC and PHRASE_ASSOC_GAIN above the
- * line's) is taken when it wins by PHRASE_TERM_MARGIN nats. Otherwise the
+ * terms with their words swapped, so when the line is neither a collocation
+ * the LM knows (its weakest adjacent pair has association < PHRASE_ASSOC)
+ * nor a multi-word lexicon entry, the line is searched with the LM weighted
+ * PHRASE_TERM_LM times, and a reading that is a collocation (association >=
+ * PHRASE_ASSOC and PHRASE_ASSOC_GAIN above the line's) is taken when it wins
+ * by PHRASE_TERM_MARGIN nats, one that is a lexicon entry when it wins by
+ * PHRASE_KNOWN_MARGIN. Otherwise the
  * usual weights decide, with margin PHRASE_MARGIN; the line is kept when
  * neither wins. The reported posteriors are the conditional ones
  * (posteriors()); the confidence of a phrase-mode change is the logistic of
@@ -1542,10 +1580,11 @@ static int decode_phrase(unspin_restorer *r, unspin_error *err)
     for (uint32_t p = 0; p < P && on < MAX_SENT; p++)
         ow[on++] = r->tok[r->ptok[p]].id;
     double oa = min_assoc(r, ow, on);
-    if (on > 1 && oa < PHRASE_ASSOC) {
+    if (on > 1 && oa < PHRASE_ASSOC && !line_known(r, P, 0)) {
         US_TRY(phrase_search(r, PHRASE_TERM_LM, &margin, err));
         double pa = min_assoc(r, pw, path_words(r, P, pw, MAX_SENT));
-        done = margin >= PHRASE_TERM_MARGIN && pa >= PHRASE_ASSOC && pa >= oa + PHRASE_ASSOC_GAIN;
+        done = (margin >= PHRASE_TERM_MARGIN && pa >= PHRASE_ASSOC && pa >= oa + PHRASE_ASSOC_GAIN) ||
+               (margin >= PHRASE_KNOWN_MARGIN && line_known(r, P, 1));
     }
     if (!done) {
         US_TRY(phrase_search(r, 1.0, &margin, err));
