@@ -1565,11 +1565,10 @@ static int phrase_search(unspin_restorer *r, double lm_scale, double *margin, un
  * PHRASE_TERM_LM times, and a reading that is a collocation (association >=
  * PHRASE_ASSOC and PHRASE_ASSOC_GAIN above the line's) is taken when it wins
  * by PHRASE_TERM_MARGIN nats, one that is a lexicon entry when it wins by
- * PHRASE_KNOWN_MARGIN. Otherwise the
- * usual weights decide, with margin PHRASE_MARGIN; the line is kept when
- * neither wins. The reported posteriors are the conditional ones
- * (posteriors()); the confidence of a phrase-mode change is the logistic of
- * the margin. */
+ * PHRASE_KNOWN_MARGIN. Otherwise the usual weights decide, with margin
+ * PHRASE_MARGIN; the line is kept when neither wins. The reported
+ * posteriors are the conditional ones (posteriors()); the confidence of a
+ * phrase-mode change is the logistic of the margin. */
 static int decode_phrase(unspin_restorer *r, unspin_error *err)
 {
     uint32_t P = (uint32_t)r->npos;
