@@ -28,6 +28,7 @@
  *     pattern of the observed span carried over and "a"/"an" agreement fixed.
  */
 #include "decoder_internal.h"
+#include "lex_internal.h"
 #include "lm_build.h"
 
 #include <math.h>
@@ -67,6 +68,11 @@
 #define PHRASE_BEAM 64      /* ... searched with this beam */
 #define PHRASE_CANDS 32     /* ... with this many candidates per word (at least) */
 #define PHRASE_MARGIN 2.0   /* ... changed when the best reading beats keeping every word by this (nats) */
+#define PHRASE_ASSOC 1.0    /* log10: a line whose adjacent words are all this associated is a known term; */
+#define PHRASE_ASSOC_GAIN 1.0 /* ... an unknown one may become a reading whose words are, and this more, */
+#define PHRASE_TERM_LM 1.5  /* ... decided with the LM weighted this much more, */
+#define PHRASE_TERM_MARGIN 3.0 /* ... and this margin (nats); */
+#define PHRASE_KNOWN_MARGIN 1.0 /* ... or this one when the reading is a multi-word lexicon entry */
 
 /* A copied token of the paragraph. */
 typedef struct dtok {
@@ -1789,18 +1795,83 @@ static int phrase_line(const unspin_restorer *r)
     return 1;
 }
 
-/* Phrase mode (see phrase_line()): the best reading of the whole line
- * (beam PHRASE_BEAM, scored as a sentence <s> ... </s>, channel scores
- * included) against keeping every word; its changes are made together when
- * it wins by PHRASE_MARGIN nats, and the line is kept otherwise. The
- * reported posteriors are the conditional ones (posteriors()); the
- * confidence of a phrase-mode change is the logistic of the margin. */
-static int decode_phrase(unspin_restorer *r, unspin_error *err)
+/* The weakest association of adjacent words of ids[0..n): the minimum over
+ * the pairs of log10 P(b | a) - log10 P(b) (positive for a collocation that
+ * the LM knows, "decision tree"; about 0 or below for words that the LM has
+ * rarely or never seen together, "choice tree"). 0 for a single word. */
+static double min_assoc(unspin_restorer *r, const unspin_word *ids, size_t n)
+{
+    double mn = n > 1 ? 1e9 : 0;
+    for (size_t i = 0; i + 1 < n; i++) {
+        unspin_lm_state st;
+        unspin_lm_score(r->lm, &r->null_state, ids[i], &st);
+        double a = unspin_lm_score(r->lm, &st, ids[i + 1], &st) - unigram(r, ids[i + 1]);
+        if (a < mn)
+            mn = a;
+    }
+    return mn;
+}
+
+/* The words of the best path (after search()), at most cap. */
+static size_t path_words(const unspin_restorer *r, uint32_t P, unspin_word *ids, size_t cap)
+{
+    size_t n = 0;
+    for (uint32_t b = 0; b < P; b++) {
+        if (r->path_opt[b] < 0)
+            continue;
+        const dopt *o = &r->opt[r->path_opt[b]];
+        for (uint32_t k = 0; k < o->nw && n < cap; k++)
+            ids[n++] = r->ids[o->ids + k];
+    }
+    return n;
+}
+
+/* Is the line (path = 0: as observed; 1: the best path's reading) of two
+ * words or more a multi-word entry of the lexicon (a term that a thesaurus
+ * lists, "decision tree")? */
+static int line_known(const unspin_restorer *r, uint32_t P, int path)
+{
+    char buf[512];
+    size_t n = 0, nw = 0;
+    for (uint32_t b = 0; b < P; b++) {
+        const char *s;
+        size_t l;
+        if (path) {
+            if (r->path_opt[b] < 0)
+                continue;
+            const dopt *o = &r->opt[r->path_opt[b]];
+            s = r->pool + o->text_off;
+            l = o->text_len;
+        } else {
+            const dtok *t = &r->tok[r->ptok[b]];
+            s = r->pool + t->norm_off;
+            l = t->norm_len;
+        }
+        if (n + l + 1 >= sizeof buf)
+            return 0;
+        if (n)
+            buf[n++] = ' ';
+        memcpy(buf + n, s, l);
+        n += l;
+        for (size_t i = 0; i < l; i++)
+            nw += s[i] == ' ';
+        nw++;
+    }
+    return nw > 1 && lex_has_entry(r->lex, buf, n);
+}
+
+/* One search of the whole line with the LM weight scaled by lm_scale, and
+ * the posteriors of its path; *margin: the best reading's score minus that
+ * of keeping every word (same scoring). */
+static int phrase_search(unspin_restorer *r, double lm_scale, double *margin, unspin_error *err)
 {
     uint32_t P = (uint32_t)r->npos;
-    US_TRY(search(r, 0, P, PHRASE_BEAM, err));
+    float wlm0 = r->w[CH_F_LM];
+    r->w[CH_F_LM] = (float)(wlm0 * lm_scale);
+    int rc = search(r, 0, P, PHRASE_BEAM, err);
     double best = r->best_score;
-    US_TRY(posteriors(r, 0, P, err));
+    if (rc == UNSPIN_OK)
+        rc = posteriors(r, 0, P, err);
     /* keeping every word */
     const double wlm = r->w[CH_F_LM];
     unspin_lm_state st = r->begin_state;
@@ -1812,9 +1883,45 @@ static int decode_phrase(unspin_restorer *r, unspin_error *err)
     }
     lm += unspin_lm_score(r->lm, &st, r->eos, &st);
     keep += wlm * lm;
-    double margin = best - keep;
-    if (margin < PHRASE_MARGIN)
-        return UNSPIN_OK; /* the conditional decisions stand (they rarely change a short line) */
+    r->w[CH_F_LM] = wlm0;
+    *margin = best - keep;
+    return rc;
+}
+
+/* Phrase mode (see phrase_line()): the best reading of the whole line
+ * (beam PHRASE_BEAM, scored as a sentence <s> ... </s>, channel scores
+ * included) against keeping every word. Tortured terms are established
+ * terms with their words swapped, so when the line is neither a collocation
+ * the LM knows (its weakest adjacent pair has association < PHRASE_ASSOC)
+ * nor a multi-word lexicon entry, the line is searched with the LM weighted
+ * PHRASE_TERM_LM times, and a reading that is a collocation (association >=
+ * PHRASE_ASSOC and PHRASE_ASSOC_GAIN above the line's) is taken when it wins
+ * by PHRASE_TERM_MARGIN nats, one that is a lexicon entry when it wins by
+ * PHRASE_KNOWN_MARGIN. Otherwise the usual weights decide, with margin
+ * PHRASE_MARGIN; the line is kept when neither wins. The reported
+ * posteriors are the conditional ones (posteriors()); the confidence of a
+ * phrase-mode change is the logistic of the margin. */
+static int decode_phrase(unspin_restorer *r, unspin_error *err)
+{
+    uint32_t P = (uint32_t)r->npos;
+    double margin = 0;
+    int done = 0;
+    unspin_word ow[MAX_SENT] = {0}, pw[MAX_SENT] = {0};
+    size_t on = 0;
+    for (uint32_t p = 0; p < P && on < MAX_SENT; p++)
+        ow[on++] = r->tok[r->ptok[p]].id;
+    double oa = min_assoc(r, ow, on);
+    if (on > 1 && oa < PHRASE_ASSOC && !line_known(r, P, 0)) {
+        US_TRY(phrase_search(r, PHRASE_TERM_LM, &margin, err));
+        double pa = min_assoc(r, pw, path_words(r, P, pw, MAX_SENT));
+        done = (margin >= PHRASE_TERM_MARGIN && pa >= PHRASE_ASSOC && pa >= oa + PHRASE_ASSOC_GAIN) ||
+               (margin >= PHRASE_KNOWN_MARGIN && line_known(r, P, 1));
+    }
+    if (!done) {
+        US_TRY(phrase_search(r, 1.0, &margin, err));
+        if (margin < PHRASE_MARGIN)
+            return UNSPIN_OK; /* the conditional decisions stand (they rarely change a short line) */
+    }
     float conf = (float)(1.0 / (1.0 + exp(-margin)));
     for (uint32_t p = 0; p < P; p++) {
         dpost *d = &r->post[p];

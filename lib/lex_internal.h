@@ -106,6 +106,11 @@ US_INTERNAL int lex_read_gzip(const char *path, char **data, size_t *len, unspin
 US_INTERNAL int lex_open_memory(const void *data, size_t size, const char *name, unspin_lexicon **out,
                                 unspin_error *err);
 
+/* Is the normalised text (tokens joined by single spaces) an entry of the
+ * lexicon: a word or phrase that some thesaurus lists ("decision tree")?
+ * Phrase mode of the restorer takes a multi-word entry as a known term. */
+US_INTERNAL int lex_has_entry(const unspin_lexicon *lex, const char *s, size_t len);
+
 /* Number of entries and links collected so far (for tests and progress). */
 US_INTERNAL size_t lexb_entry_count(const lexb *b);
 US_INTERNAL size_t lexb_link_count(const lexb *b);

@@ -323,6 +323,11 @@ static uint32_t find_entry(const unspin_lexicon *lex, const char *s, size_t len)
     return UINT32_MAX;
 }
 
+int lex_has_entry(const unspin_lexicon *lex, const char *s, size_t len)
+{
+    return lex && len > 0 && find_entry(lex, s, len) != UINT32_MAX;
+}
+
 static int cand_reserve(unspin_candidates *c, size_t need, unspin_error *err)
 {
     if (need <= c->cap)

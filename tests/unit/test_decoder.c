@@ -303,3 +303,69 @@ TEST(restore_whole_terms_without_context)
     CHECK_STR(restore(&f, "the model", NULL), "the model");
     fixture_close(&f);
 }
+
+/* Phrase mode for terms: "choice timber" (not a collocation the LM knows)
+ * becomes "decision tree" when that reading is a multi-word lexicon entry
+ * (a known term), even though the LM gain alone does not clear the usual
+ * phrase margin; a line that is itself a lexicon entry stays. Fixture: the
+ * LM knows "decision tree" only weakly (log10 P(tree | decision) = -2.6);
+ * the thesaurus lists "decision tree" and, in the second lexicon, also
+ * "choice timber". */
+static int term_fixture(fixture *f, const char *thes, const char *name)
+{
+    char lm_path[1024], lex_path[1024], arpa[1024], th[1024];
+    snprintf(lm_path, sizeof lm_path, "%s/term-%s.uslm", test_tmpdir(), name);
+    snprintf(lex_path, sizeof lex_path, "%s/term-%s.uslex", test_tmpdir(), name);
+    snprintf(arpa, sizeof arpa, "%s", test_data("term.arpa"));
+    snprintf(th, sizeof th, "%s", thes);
+    unspin_error err;
+    memset(f, 0, sizeof *f);
+    if (unspin_lm_import_arpa(arpa, lm_path, 0, &err) != UNSPIN_OK)
+        return -1;
+    unspin_lexicon_build_opts lo;
+    memset(&lo, 0, sizeof lo);
+    lo.mythes_file = th;
+    lo.no_function_words = 1;
+    if (unspin_lexicon_build(&lo, lex_path, &err) != UNSPIN_OK || unspin_lm_open(lm_path, &f->lm, &err) != UNSPIN_OK ||
+        unspin_lexicon_open(lex_path, &f->lex, &err) != UNSPIN_OK)
+        return -1;
+    unspin_restore_opts o;
+    unspin_restore_opts_default(&o);
+    return unspin_restorer_create(f->lm, f->lex, NULL, &o, &f->r, &err) == UNSPIN_OK ? 0 : -1;
+}
+
+TEST(restore_known_terms)
+{
+    /* the fixture thesaurus without its last entry ("choice timber") */
+    char thes[1024], part[1024];
+    snprintf(thes, sizeof thes, "%s", test_data("term-thes.dat"));
+    snprintf(part, sizeof part, "%s/term-thes-part.dat", test_tmpdir());
+    FILE *in = fopen(thes, "r"), *out = fopen(part, "w");
+    CHECK(in && out);
+    if (!in || !out) {
+        if (in) fclose(in);
+        if (out) fclose(out);
+        return;
+    }
+    char line[256];
+    while (fgets(line, sizeof line, in) && strncmp(line, "choice timber|", 14) != 0)
+        fputs(line, out);
+    fclose(in);
+    fclose(out);
+
+    fixture f;
+    CHECK(term_fixture(&f, part, "part") == 0);
+    if (f.r) {
+        CHECK_STR(restore(&f, "choice timber", NULL), "decision tree");
+        CHECK_STR(restore(&f, "Choice timber", NULL), "Decision tree");
+        CHECK_STR(restore(&f, "decision tree", NULL), "decision tree");
+    }
+    fixture_close(&f);
+
+    CHECK(term_fixture(&f, thes, "full") == 0);
+    if (f.r) {
+        CHECK_STR(restore(&f, "choice timber", NULL), "choice timber"); /* a known term itself */
+        CHECK_STR(restore(&f, "decision tree", NULL), "decision tree");
+    }
+    fixture_close(&f);
+}

@@ -196,6 +196,13 @@ TEST(lexicon_build_and_lookup)
         CHECK_STR(c[0].text, "large");
         CHECK(c[0].sources == UNSPIN_SRC_EMBEDDING);
     }
+    /* entries: words and phrases that a source lists (known terms) */
+    CHECK_EQ_INT(lex_has_entry(lex, "artificial intelligence", 23), 1);
+    CHECK_EQ_INT(lex_has_entry(lex, "say", 3), 1);
+    CHECK_EQ_INT(lex_has_entry(lex, "intelligence artificial", 23), 0);
+    CHECK_EQ_INT(lex_has_entry(lex, "qwertyuiop", 10), 0);
+    CHECK_EQ_INT(lex_has_entry(lex, "say", 0), 0);
+    CHECK_EQ_INT(lex_has_entry(NULL, "say", 3), 0);
     /* unknown words, empty lookups */
     CHECK(lookup_find(lex, cs, "qwertyuiop", "x", 1) == NULL);
     CHECK_EQ_INT(unspin_lexicon_lookup(lex, NULL, NULL, 0, cs, &c, &nc, &err), UNSPIN_OK);
