@@ -121,7 +121,7 @@ bench: all $(BENCH_BIN)
 # ---- models and evaluation ----
 models: all
 	sh data/build-models.sh
-eval: all
+eval: all $(B)/bench/bench_check
 	sh tests/eval/run.sh
 
 # ---- install ----
