@@ -1183,7 +1183,10 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
     memset(&all, 0, sizeof all);
     double pz = 0, pw = 0;
     size_t nwords = 0, nscored = 0;
-    size_t rec0 = c->nprec;
+    /* pair records of a paragraph that failed half-way (out of memory) are dropped */
+    const ck_para *last = c->paragraphs ? &c->paras[c->paragraphs - 1] : NULL;
+    size_t rec0 = last ? last->rec0 + last->nrec : 0;
+    c->nprec = rec0;
     c->ntopic = 0;
     if (c->dim > 0)
         memset(c->topic, 0, (size_t)c->dim * sizeof(float));
