@@ -195,6 +195,43 @@ static void read_log(const char *path)
 }
 
 /* Fit the word model on the word examples (Newton, L2), report held-out AUC. */
+/* One Newton step of a logistic fit: solve a d = g, a being n rows of
+ * n + 1 doubles (the Hessian, g in the last column), by Gauss-Jordan
+ * elimination with partial pivoting, then b -= d.
+ * @return the sum of |d| (the size of the step). */
+static double newton_step(int n, double *a, double *b)
+{
+    const int w = n + 1;
+    for (int c = 0; c < n; c++) {
+        int piv = c;
+        for (int r = c + 1; r < n; r++)
+            if (fabs(a[r * w + c]) > fabs(a[piv * w + c]))
+                piv = r;
+        if (piv != c)
+            for (int j = 0; j <= n; j++) {
+                double t = a[c * w + j];
+                a[c * w + j] = a[piv * w + j];
+                a[piv * w + j] = t;
+            }
+        if (fabs(a[c * w + c]) < 1e-12)
+            continue;
+        for (int r = 0; r < n; r++) {
+            if (r == c)
+                continue;
+            double q = a[r * w + c] / a[c * w + c];
+            for (int j = c; j <= n; j++)
+                a[r * w + j] -= q * a[c * w + j];
+        }
+    }
+    double step = 0;
+    for (int i = 0; i < n; i++) {
+        double d = fabs(a[i * w + i]) > 1e-12 ? a[i * w + n] / a[i * w + i] : 0;
+        b[i] -= d;
+        step += fabs(d);
+    }
+    return step;
+}
+
 static void fit_words(us_check_wpart *m)
 {
     enum { NW = UNSPIN_CHECK_NWORDFEATURES, NWP = UNSPIN_CHECK_NWORDFEATURES + 1 };
@@ -243,33 +280,7 @@ static void fit_words(us_check_wpart *m)
             h[0][0] += 1e-9;
             for (int i = 0; i < NWP; i++)
                 h[i][NWP] = g[i];
-            for (int cc = 0; cc < NWP; cc++) {
-                int piv = cc;
-                for (int r = cc + 1; r < NWP; r++)
-                    if (fabs(h[r][cc]) > fabs(h[piv][cc]))
-                        piv = r;
-                if (piv != cc)
-                    for (int j = 0; j <= NWP; j++) {
-                        double t = h[cc][j];
-                        h[cc][j] = h[piv][j];
-                        h[piv][j] = t;
-                    }
-                if (fabs(h[cc][cc]) < 1e-12)
-                    continue;
-                for (int r = 0; r < NWP; r++) {
-                    if (r == cc)
-                        continue;
-                    double q = h[r][cc] / h[cc][cc];
-                    for (int j = cc; j <= NWP; j++)
-                        h[r][j] -= q * h[cc][j];
-                }
-            }
-            double step = 0;
-            for (int i = 0; i < NWP; i++) {
-                double d = fabs(h[i][i]) > 1e-12 ? h[i][NWP] / h[i][i] : 0;
-                b[i] -= d;
-                step += fabs(d);
-            }
+            double step = newton_step(NWP, &h[0][0], b);
             if (step < 1e-8)
                 break;
         }
@@ -386,39 +397,13 @@ static void fit(us_check_part *m, int part, int skip, double l2)
             h[i][i] += l2 * n;
         }
         h[0][0] += 1e-9;
-        /* solve h d = g (Gaussian elimination with partial pivoting) */
+        /* solve h d = g */
         double a[NP][NP + 1];
         for (int i = 0; i < NP; i++) {
             memcpy(a[i], h[i], sizeof h[i]);
             a[i][NP] = g[i];
         }
-        for (int c = 0; c < NP; c++) {
-            int piv = c;
-            for (int r = c + 1; r < NP; r++)
-                if (fabs(a[r][c]) > fabs(a[piv][c]))
-                    piv = r;
-            if (piv != c)
-                for (int j = 0; j <= NP; j++) {
-                    double t = a[c][j];
-                    a[c][j] = a[piv][j];
-                    a[piv][j] = t;
-                }
-            if (fabs(a[c][c]) < 1e-12)
-                continue;
-            for (int r = 0; r < NP; r++) {
-                if (r == c)
-                    continue;
-                double q = a[r][c] / a[c][c];
-                for (int j = c; j <= NP; j++)
-                    a[r][j] -= q * a[c][j];
-            }
-        }
-        double step = 0;
-        for (int i = 0; i < NP; i++) {
-            double d = fabs(a[i][i]) > 1e-12 ? a[i][NP] / a[i][i] : 0;
-            b[i] -= d;
-            step += fabs(d);
-        }
+        double step = newton_step(NP, &a[0][0], b);
         if (step < 1e-8)
             break;
     }
@@ -620,32 +605,7 @@ static void fit_pool(us_check_ppart *m, int skip, double l2)
         a[0][0] += 1e-9;
         for (int i = 0; i < D; i++)
             a[i][D] = g[i];
-        for (int c = 0; c < D; c++) {
-            int piv = c;
-            for (int r = c + 1; r < D; r++)
-                if (fabs(a[r][c]) > fabs(a[piv][c]))
-                    piv = r;
-            for (int j = 0; j <= D && piv != c; j++) {
-                double t = a[c][j];
-                a[c][j] = a[piv][j];
-                a[piv][j] = t;
-            }
-            if (fabs(a[c][c]) < 1e-12)
-                continue;
-            for (int r = 0; r < D; r++) {
-                if (r == c)
-                    continue;
-                double q = a[r][c] / a[c][c];
-                for (int j = c; j <= D; j++)
-                    a[r][j] -= q * a[c][j];
-            }
-        }
-        double step = 0;
-        for (int i = 0; i < D; i++) {
-            double d = fabs(a[i][i]) > 1e-12 ? a[i][D] / a[i][i] : 0;
-            b[i] -= d;
-            step += fabs(d);
-        }
+        double step = newton_step(D, &a[0][0], b);
         if (step < 1e-9)
             break;
     }
