@@ -418,25 +418,13 @@ static int cmp_pair(const void *a, const void *b)
     return x[0] < y[0] ? -1 : x[0] > y[0];
 }
 
-/* AUC and reliability on the held-out fifth (paragraphs only or fragments only). */
-static void report(const us_check_model *m, int frag)
+/* AUC and reliability of (p, y) pairs; prints under `what`. */
+static void report_pairs(double (*py)[2], size_t n, const char *what, int table)
 {
-    size_t n = 0;
-    double(*py)[2] = malloc(nex * sizeof *py);
-    if (!py)
-        die("out of memory", "");
-    for (size_t k = 0; k < nex; k++)
-        if (k % 5 == 0 && ex[k].frag == frag) {
-            py[n][0] = us_check_part_p(&m->part[ex[k].part], ex[k].f);
-            py[n][1] = ex[k].y;
-            n++;
-        }
-    if (!n) {
-        free(py);
+    if (!n)
         return;
-    }
     qsort(py, n, sizeof *py, cmp_pair);
-    double npos = 0, rank = 0;
+    double npos = 0, rank = 0, brier = 0;
     for (size_t i = 0; i < n;) {
         size_t j = i;
         while (j < n && py[j][0] == py[i][0])
@@ -448,9 +436,14 @@ static void report(const us_check_model *m, int frag)
             }
         i = j;
     }
+    for (size_t i = 0; i < n; i++)
+        brier += (py[i][0] - py[i][1]) * (py[i][0] - py[i][1]);
     double nneg = (double)n - npos;
     double auc = npos > 0 && nneg > 0 ? (rank - npos * (npos + 1) / 2) / (npos * nneg) : NAN;
-    fprintf(stderr, "fit_check: held-out %s: %zu examples, AUC %.4f\n", frag ? "fragments" : "paragraphs", n, auc);
+    fprintf(stderr, "fit_check: held-out %s: %.0f spun, %.0f clean, AUC %.4f, Brier %.4f\n", what, npos, nneg, auc,
+            brier / (double)n);
+    if (!table)
+        return;
     fprintf(stderr, "  bin      n     predicted  observed\n");
     for (int b = 0; b < 10; b++) {
         double cnt = 0, sp = 0, sy = 0;
@@ -467,6 +460,22 @@ static void report(const us_check_model *m, int frag)
         if (cnt > 0)
             fprintf(stderr, "  %.1f-%.1f  %-6.0f %.3f      %.3f\n", b / 10.0, (b + 1) / 10.0, cnt, sp / cnt, sy / cnt);
     }
+}
+
+/* AUC and reliability on the held-out fifth (paragraphs only or fragments only). */
+static void report(const us_check_model *m, int frag)
+{
+    size_t n = 0;
+    double(*py)[2] = malloc(nex * sizeof *py);
+    if (!py)
+        die("out of memory", "");
+    for (size_t k = 0; k < nex; k++)
+        if (k % 5 == 0 && ex[k].frag == frag) {
+            py[n][0] = us_check_part_p(&m->part[ex[k].part], ex[k].f);
+            py[n][1] = ex[k].y;
+            n++;
+        }
+    report_pairs(py, n, frag ? "fragments" : "paragraphs", 1);
     free(py);
 }
 
@@ -700,49 +709,6 @@ static void fit_pool_all(us_check_ppart *m, int skip)
     fputc('\n', stderr);
 }
 
-/* AUC and reliability of (p, y) pairs; prints under `what`. */
-static void report_pairs(double (*py)[2], size_t n, const char *what, int table)
-{
-    if (!n)
-        return;
-    qsort(py, n, sizeof *py, cmp_pair);
-    double npos = 0, rank = 0, brier = 0;
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j < n && py[j][0] == py[i][0])
-            j++;
-        for (size_t k = i; k < j; k++)
-            if (py[k][1] > 0) {
-                rank += (double)(i + 1 + j) / 2.0;
-                npos++;
-            }
-        i = j;
-    }
-    for (size_t i = 0; i < n; i++)
-        brier += (py[i][0] - py[i][1]) * (py[i][0] - py[i][1]);
-    double nneg = (double)n - npos;
-    double auc = npos > 0 && nneg > 0 ? (rank - npos * (npos + 1) / 2) / (npos * nneg) : NAN;
-    fprintf(stderr, "fit_check: held-out %s: %.0f spun, %.0f clean, AUC %.4f, Brier %.4f\n", what, npos, nneg, auc,
-            brier / (double)n);
-    if (!table)
-        return;
-    fprintf(stderr, "  bin      n     predicted  observed\n");
-    for (int b = 0; b < 10; b++) {
-        double cnt = 0, sp = 0, sy = 0;
-        for (size_t i = 0; i < n; i++) {
-            int bin = (int)(py[i][0] * 10);
-            if (bin > 9)
-                bin = 9;
-            if (bin == b) {
-                cnt++;
-                sp += py[i][0];
-                sy += py[i][1];
-            }
-        }
-        if (cnt > 0)
-            fprintf(stderr, "  %.1f-%.1f  %-6.0f %.3f      %.3f\n", b / 10.0, (b + 1) / 10.0, cnt, sp / cnt, sy / cnt);
-    }
-}
 
 static void report_pool(const us_check_ppart *m)
 {
