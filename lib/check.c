@@ -323,17 +323,16 @@ int unspin_check_weights_open(const char *path, unspin_check_weights **out, unsp
     US_TRY(us_map_open(path, &map, err));
     const unsigned char *d = map.data;
     int rc = UNSPIN_OK;
+    uint32_t version = map.size >= CK_HEADER ? us_load32(d + 8) : 0;
+    int pooled = version == CK_VERSION;
+    unsigned body = pooled ? CK_BODY : CK_BODY_V3;
     if (map.size < CK_HEADER || (memcmp(d, CK_MAGIC, 8) != 0 && memcmp(d, CK_MAGIC_INCOMPLETE, 8) != 0))
         rc = us_error(err, UNSPIN_E_FORMAT, "%s: not a check weights file (bad magic)", path);
     else if (memcmp(d, CK_MAGIC_INCOMPLETE, 8) == 0)
         rc = us_error(err, UNSPIN_E_INCOMPLETE, "%s: incomplete check weights (their build failed; rebuild them)", path);
-    else if (us_load32(d + 8) != CK_VERSION && us_load32(d + 8) != CK_VERSION_NOPOOL)
+    else if (version != CK_VERSION && version != CK_VERSION_NOPOOL)
         rc = us_error(err, UNSPIN_E_VERSION, "%s: check weights version %u, expected %u (or %u)", path,
-                      (unsigned)us_load32(d + 8), CK_VERSION, CK_VERSION_NOPOOL);
-    int pooled = map.size >= 12 && us_load32(d + 8) == CK_VERSION;
-    unsigned body = pooled ? CK_BODY : CK_BODY_V3;
-    if (rc != UNSPIN_OK)
-        ;
+                      (unsigned)version, CK_VERSION, CK_VERSION_NOPOOL);
     else if (us_load32(d + 12) != UNSPIN_CHECK_NFEATURES)
         rc = us_error(err, UNSPIN_E_FORMAT, "%s: offset 12: %u features, expected %u", path,
                       (unsigned)us_load32(d + 12), (unsigned)UNSPIN_CHECK_NFEATURES);
@@ -1184,7 +1183,10 @@ int unspin_check_paragraph(unspin_checker *c, const char *text, size_t len, cons
     memset(&all, 0, sizeof all);
     double pz = 0, pw = 0;
     size_t nwords = 0, nscored = 0;
-    size_t rec0 = c->nprec;
+    /* pair records of a paragraph that failed half-way (out of memory) are dropped */
+    const ck_para *last = c->paragraphs ? &c->paras[c->paragraphs - 1] : NULL;
+    size_t rec0 = last ? last->rec0 + last->nrec : 0;
+    c->nprec = rec0;
     c->ntopic = 0;
     if (c->dim > 0)
         memset(c->topic, 0, (size_t)c->dim * sizeof(float));

@@ -312,46 +312,78 @@ static inline int entry_values(const unspin_lm *lm, int n, const unsigned char *
 
 static inline int uni_extends(float b) { return b != 0.0f || !signbit(b); }
 
-static inline float score_impl(const unspin_lm *lm, const unspin_lm_state *in, unspin_word word,
-                               unspin_lm_state *out, int *ngram_length)
+/* The parts of a query shared by score_impl() and score_chunk(). */
+
+/* The unigram part: the word's log10 P (unknown words as UNSPIN_WORD_UNK),
+ * the state of the word alone into *st, the n-gram key seeded with it. */
+static inline float score_begin(const unspin_lm *lm, unspin_word word, unspin_lm_state *st, uint64_t *h)
 {
     if (word >= lm->V)
         word = UNSPIN_WORD_UNK;
-    float p = lm->uni[2 * (size_t)word];
     float ubo = lm->uni[2 * (size_t)word + 1];
+    st->words[0] = word;
+    st->backoff[0] = ubo == 0.0f ? 0.0f : ubo;
+    st->length = lm->order > 1 && uni_extends(ubo) ? 1 : 0;
+    *h = lm_key_extend(LM_KEY_SEED, word);
+    return lm->uni[2 * (size_t)word];
+}
+
+/* The context words a query can use. */
+static inline uint32_t score_context(const unspin_lm *lm, const unspin_lm_state *in)
+{
+    return in->length > (uint32_t)lm->order - 1 ? (uint32_t)lm->order - 1 : in->length;
+}
+
+/* The n-gram (n >= 2) entry e was found, its context word cw: its log10 P
+ * into *p, and the state extended. */
+static inline void score_found(const unspin_lm *lm, int n, const unsigned char *e, unspin_word cw, float *p,
+                               unspin_lm_state *st)
+{
+    float bo;
+    int ext = entry_values(lm, n, e, p, &bo);
+    if (n < lm->order) {
+        st->words[n - 1] = cw;
+        st->backoff[n - 1] = bo;
+        if (ext)
+            st->length = (uint32_t)n;
+    }
+}
+
+/* The end: the back-offs of the context words beyond the longest n-gram
+ * found (matched of them used, inlen usable) added to p, the state's unused
+ * slots zeroed. */
+static inline float score_end(const unspin_lm_state *in, uint32_t matched, uint32_t inlen, float p,
+                              unspin_lm_state *st)
+{
+    for (uint32_t j = matched; j < inlen; j++)
+        p += in->backoff[j];
+    for (uint32_t j = st->length; j < UNSPIN_LM_MAX_ORDER - 1; j++) {
+        st->words[j] = 0;
+        st->backoff[j] = 0;
+    }
+    return p;
+}
+
+static inline float score_impl(const unspin_lm *lm, const unspin_lm_state *in, unspin_word word,
+                               unspin_lm_state *out, int *ngram_length)
+{
     unspin_lm_state st;
-    st.words[0] = word;
-    st.backoff[0] = ubo == 0.0f ? 0.0f : ubo;
-    st.length = lm->order > 1 && uni_extends(ubo) ? 1 : 0;
-    uint32_t inlen = in->length;
-    if (inlen > (uint32_t)lm->order - 1)
-        inlen = (uint32_t)lm->order - 1;
+    uint64_t h;
+    float p = score_begin(lm, word, &st, &h);
+    uint32_t inlen = score_context(lm, in);
     uint32_t matched = 0; /* context words used by the longest n-gram found */
-    uint64_t h = lm_key_extend(LM_KEY_SEED, word);
     for (uint32_t i = 0; i < inlen; i++) {
         int n = (int)i + 2;
         h = lm_key_extend(h, in->words[i]);
         const unsigned char *e = find(lm, n, lm_key_final(h));
         if (!e)
             break;
-        float bo;
-        int ext = entry_values(lm, n, e, &p, &bo);
+        score_found(lm, n, e, in->words[i], &p, &st);
         matched = i + 1;
-        if (n < lm->order) {
-            st.words[n - 1] = in->words[i];
-            st.backoff[n - 1] = bo;
-            if (ext)
-                st.length = (uint32_t)n;
-        }
     }
-    for (uint32_t j = matched; j < inlen; j++)
-        p += in->backoff[j];
     if (ngram_length)
         *ngram_length = (int)matched + 1;
-    for (uint32_t j = st.length; j < UNSPIN_LM_MAX_ORDER - 1; j++) {
-        st.words[j] = 0;
-        st.backoff[j] = 0;
-    }
+    p = score_end(in, matched, inlen, p, &st);
     if (out)
         *out = st;
     return p;
@@ -382,22 +414,13 @@ static void score_chunk(const unspin_lm *lm, const unspin_lm_state *const *ctxs,
     float p[LM_BATCH_CHUNK];
     uint32_t matched[LM_BATCH_CHUNK];
     unspin_lm_state st[LM_BATCH_CHUNK];
-    const unsigned char *bucket[LM_BATCH_CHUNK];
     uint32_t inlen[LM_BATCH_CHUNK], maxlen = 0;
     for (size_t k = 0; k < n; k++) {
-        inlen[k] = ctxs[k]->length;
-        if (inlen[k] > (uint32_t)lm->order - 1)
-            inlen[k] = (uint32_t)lm->order - 1;
+        inlen[k] = score_context(lm, ctxs[k]);
         if (inlen[k] > maxlen)
             maxlen = inlen[k];
-        unspin_word w = words[k] < lm->V ? words[k] : UNSPIN_WORD_UNK;
-        float ubo = lm->uni[2 * (size_t)w + 1];
-        p[k] = lm->uni[2 * (size_t)w];
-        st[k].words[0] = w;
-        st[k].backoff[0] = ubo == 0.0f ? 0.0f : ubo;
-        st[k].length = lm->order > 1 && uni_extends(ubo) ? 1 : 0;
+        p[k] = score_begin(lm, words[k], &st[k], &h[k]);
         matched[k] = 0;
-        h[k] = lm_key_extend(LM_KEY_SEED, w);
     }
     for (uint32_t i = 0; i < maxlen; i++) {
         int nn = (int)i + 2;
@@ -407,8 +430,7 @@ static void score_chunk(const unspin_lm *lm, const unspin_lm_state *const *ctxs,
             if (matched[k] != i || i >= inlen[k])
                 continue; /* stopped at a shorter order, or no more context */
             h[k] = lm_key_extend(h[k], ctxs[k]->words[i]);
-            bucket[k] = lm->table[nn] + lm_bucket(lm_key_final(h[k]), nb) * lm->esz;
-            __builtin_prefetch(bucket[k]);
+            __builtin_prefetch(lm->table[nn] + lm_bucket(lm_key_final(h[k]), nb) * lm->esz);
             any = 1;
         }
         if (!any)
@@ -419,26 +441,12 @@ static void score_chunk(const unspin_lm *lm, const unspin_lm_state *const *ctxs,
             const unsigned char *e = find(lm, nn, lm_key_final(h[k]));
             if (!e)
                 continue;
-            float bo;
-            int ext = entry_values(lm, nn, e, &p[k], &bo);
+            score_found(lm, nn, e, ctxs[k]->words[i], &p[k], &st[k]);
             matched[k] = i + 1;
-            if (nn < lm->order) {
-                st[k].words[nn - 1] = ctxs[k]->words[i];
-                st[k].backoff[nn - 1] = bo;
-                if (ext)
-                    st[k].length = (uint32_t)nn;
-            }
         }
     }
-    for (size_t k = 0; k < n; k++) {
-        for (uint32_t j = matched[k]; j < inlen[k]; j++)
-            p[k] += ctxs[k]->backoff[j];
-        for (uint32_t j = st[k].length; j < UNSPIN_LM_MAX_ORDER - 1; j++) {
-            st[k].words[j] = 0;
-            st[k].backoff[j] = 0;
-        }
-        logp[k] = p[k];
-    }
+    for (size_t k = 0; k < n; k++)
+        logp[k] = score_end(ctxs[k], matched[k], inlen[k], p[k], &st[k]);
     for (size_t k = 0; k < n; k++) /* last: an output may be another item's context */
         if (out && out[k])
             *out[k] = st[k];

@@ -195,6 +195,43 @@ static void read_log(const char *path)
 }
 
 /* Fit the word model on the word examples (Newton, L2), report held-out AUC. */
+/* One Newton step of a logistic fit: solve a d = g, a being n rows of
+ * n + 1 doubles (the Hessian, g in the last column), by Gauss-Jordan
+ * elimination with partial pivoting, then b -= d.
+ * @return the sum of |d| (the size of the step). */
+static double newton_step(int n, double *a, double *b)
+{
+    const int w = n + 1;
+    for (int c = 0; c < n; c++) {
+        int piv = c;
+        for (int r = c + 1; r < n; r++)
+            if (fabs(a[r * w + c]) > fabs(a[piv * w + c]))
+                piv = r;
+        if (piv != c)
+            for (int j = 0; j <= n; j++) {
+                double t = a[c * w + j];
+                a[c * w + j] = a[piv * w + j];
+                a[piv * w + j] = t;
+            }
+        if (fabs(a[c * w + c]) < 1e-12)
+            continue;
+        for (int r = 0; r < n; r++) {
+            if (r == c)
+                continue;
+            double q = a[r * w + c] / a[c * w + c];
+            for (int j = c; j <= n; j++)
+                a[r * w + j] -= q * a[c * w + j];
+        }
+    }
+    double step = 0;
+    for (int i = 0; i < n; i++) {
+        double d = fabs(a[i * w + i]) > 1e-12 ? a[i * w + n] / a[i * w + i] : 0;
+        b[i] -= d;
+        step += fabs(d);
+    }
+    return step;
+}
+
 static void fit_words(us_check_wpart *m)
 {
     enum { NW = UNSPIN_CHECK_NWORDFEATURES, NWP = UNSPIN_CHECK_NWORDFEATURES + 1 };
@@ -243,33 +280,7 @@ static void fit_words(us_check_wpart *m)
             h[0][0] += 1e-9;
             for (int i = 0; i < NWP; i++)
                 h[i][NWP] = g[i];
-            for (int cc = 0; cc < NWP; cc++) {
-                int piv = cc;
-                for (int r = cc + 1; r < NWP; r++)
-                    if (fabs(h[r][cc]) > fabs(h[piv][cc]))
-                        piv = r;
-                if (piv != cc)
-                    for (int j = 0; j <= NWP; j++) {
-                        double t = h[cc][j];
-                        h[cc][j] = h[piv][j];
-                        h[piv][j] = t;
-                    }
-                if (fabs(h[cc][cc]) < 1e-12)
-                    continue;
-                for (int r = 0; r < NWP; r++) {
-                    if (r == cc)
-                        continue;
-                    double q = h[r][cc] / h[cc][cc];
-                    for (int j = cc; j <= NWP; j++)
-                        h[r][j] -= q * h[cc][j];
-                }
-            }
-            double step = 0;
-            for (int i = 0; i < NWP; i++) {
-                double d = fabs(h[i][i]) > 1e-12 ? h[i][NWP] / h[i][i] : 0;
-                b[i] -= d;
-                step += fabs(d);
-            }
+            double step = newton_step(NWP, &h[0][0], b);
             if (step < 1e-8)
                 break;
         }
@@ -386,39 +397,13 @@ static void fit(us_check_part *m, int part, int skip, double l2)
             h[i][i] += l2 * n;
         }
         h[0][0] += 1e-9;
-        /* solve h d = g (Gaussian elimination with partial pivoting) */
+        /* solve h d = g */
         double a[NP][NP + 1];
         for (int i = 0; i < NP; i++) {
             memcpy(a[i], h[i], sizeof h[i]);
             a[i][NP] = g[i];
         }
-        for (int c = 0; c < NP; c++) {
-            int piv = c;
-            for (int r = c + 1; r < NP; r++)
-                if (fabs(a[r][c]) > fabs(a[piv][c]))
-                    piv = r;
-            if (piv != c)
-                for (int j = 0; j <= NP; j++) {
-                    double t = a[c][j];
-                    a[c][j] = a[piv][j];
-                    a[piv][j] = t;
-                }
-            if (fabs(a[c][c]) < 1e-12)
-                continue;
-            for (int r = 0; r < NP; r++) {
-                if (r == c)
-                    continue;
-                double q = a[r][c] / a[c][c];
-                for (int j = c; j <= NP; j++)
-                    a[r][j] -= q * a[c][j];
-            }
-        }
-        double step = 0;
-        for (int i = 0; i < NP; i++) {
-            double d = fabs(a[i][i]) > 1e-12 ? a[i][NP] / a[i][i] : 0;
-            b[i] -= d;
-            step += fabs(d);
-        }
+        double step = newton_step(NP, &a[0][0], b);
         if (step < 1e-8)
             break;
     }
@@ -433,25 +418,13 @@ static int cmp_pair(const void *a, const void *b)
     return x[0] < y[0] ? -1 : x[0] > y[0];
 }
 
-/* AUC and reliability on the held-out fifth (paragraphs only or fragments only). */
-static void report(const us_check_model *m, int frag)
+/* AUC and reliability of (p, y) pairs; prints under `what`. */
+static void report_pairs(double (*py)[2], size_t n, const char *what, int table)
 {
-    size_t n = 0;
-    double(*py)[2] = malloc(nex * sizeof *py);
-    if (!py)
-        die("out of memory", "");
-    for (size_t k = 0; k < nex; k++)
-        if (k % 5 == 0 && ex[k].frag == frag) {
-            py[n][0] = us_check_part_p(&m->part[ex[k].part], ex[k].f);
-            py[n][1] = ex[k].y;
-            n++;
-        }
-    if (!n) {
-        free(py);
+    if (!n)
         return;
-    }
     qsort(py, n, sizeof *py, cmp_pair);
-    double npos = 0, rank = 0;
+    double npos = 0, rank = 0, brier = 0;
     for (size_t i = 0; i < n;) {
         size_t j = i;
         while (j < n && py[j][0] == py[i][0])
@@ -463,9 +436,14 @@ static void report(const us_check_model *m, int frag)
             }
         i = j;
     }
+    for (size_t i = 0; i < n; i++)
+        brier += (py[i][0] - py[i][1]) * (py[i][0] - py[i][1]);
     double nneg = (double)n - npos;
     double auc = npos > 0 && nneg > 0 ? (rank - npos * (npos + 1) / 2) / (npos * nneg) : NAN;
-    fprintf(stderr, "fit_check: held-out %s: %zu examples, AUC %.4f\n", frag ? "fragments" : "paragraphs", n, auc);
+    fprintf(stderr, "fit_check: held-out %s: %.0f spun, %.0f clean, AUC %.4f, Brier %.4f\n", what, npos, nneg, auc,
+            brier / (double)n);
+    if (!table)
+        return;
     fprintf(stderr, "  bin      n     predicted  observed\n");
     for (int b = 0; b < 10; b++) {
         double cnt = 0, sp = 0, sy = 0;
@@ -482,6 +460,22 @@ static void report(const us_check_model *m, int frag)
         if (cnt > 0)
             fprintf(stderr, "  %.1f-%.1f  %-6.0f %.3f      %.3f\n", b / 10.0, (b + 1) / 10.0, cnt, sp / cnt, sy / cnt);
     }
+}
+
+/* AUC and reliability on the held-out fifth (paragraphs only or fragments only). */
+static void report(const us_check_model *m, int frag)
+{
+    size_t n = 0;
+    double(*py)[2] = malloc(nex * sizeof *py);
+    if (!py)
+        die("out of memory", "");
+    for (size_t k = 0; k < nex; k++)
+        if (k % 5 == 0 && ex[k].frag == frag) {
+            py[n][0] = us_check_part_p(&m->part[ex[k].part], ex[k].f);
+            py[n][1] = ex[k].y;
+            n++;
+        }
+    report_pairs(py, n, frag ? "fragments" : "paragraphs", 1);
     free(py);
 }
 
@@ -620,32 +614,7 @@ static void fit_pool(us_check_ppart *m, int skip, double l2)
         a[0][0] += 1e-9;
         for (int i = 0; i < D; i++)
             a[i][D] = g[i];
-        for (int c = 0; c < D; c++) {
-            int piv = c;
-            for (int r = c + 1; r < D; r++)
-                if (fabs(a[r][c]) > fabs(a[piv][c]))
-                    piv = r;
-            for (int j = 0; j <= D && piv != c; j++) {
-                double t = a[c][j];
-                a[c][j] = a[piv][j];
-                a[piv][j] = t;
-            }
-            if (fabs(a[c][c]) < 1e-12)
-                continue;
-            for (int r = 0; r < D; r++) {
-                if (r == c)
-                    continue;
-                double q = a[r][c] / a[c][c];
-                for (int j = c; j <= D; j++)
-                    a[r][j] -= q * a[c][j];
-            }
-        }
-        double step = 0;
-        for (int i = 0; i < D; i++) {
-            double d = fabs(a[i][i]) > 1e-12 ? a[i][D] / a[i][i] : 0;
-            b[i] -= d;
-            step += fabs(d);
-        }
+        double step = newton_step(D, &a[0][0], b);
         if (step < 1e-9)
             break;
     }
@@ -740,49 +709,6 @@ static void fit_pool_all(us_check_ppart *m, int skip)
     fputc('\n', stderr);
 }
 
-/* AUC and reliability of (p, y) pairs; prints under `what`. */
-static void report_pairs(double (*py)[2], size_t n, const char *what, int table)
-{
-    if (!n)
-        return;
-    qsort(py, n, sizeof *py, cmp_pair);
-    double npos = 0, rank = 0, brier = 0;
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j < n && py[j][0] == py[i][0])
-            j++;
-        for (size_t k = i; k < j; k++)
-            if (py[k][1] > 0) {
-                rank += (double)(i + 1 + j) / 2.0;
-                npos++;
-            }
-        i = j;
-    }
-    for (size_t i = 0; i < n; i++)
-        brier += (py[i][0] - py[i][1]) * (py[i][0] - py[i][1]);
-    double nneg = (double)n - npos;
-    double auc = npos > 0 && nneg > 0 ? (rank - npos * (npos + 1) / 2) / (npos * nneg) : NAN;
-    fprintf(stderr, "fit_check: held-out %s: %.0f spun, %.0f clean, AUC %.4f, Brier %.4f\n", what, npos, nneg, auc,
-            brier / (double)n);
-    if (!table)
-        return;
-    fprintf(stderr, "  bin      n     predicted  observed\n");
-    for (int b = 0; b < 10; b++) {
-        double cnt = 0, sp = 0, sy = 0;
-        for (size_t i = 0; i < n; i++) {
-            int bin = (int)(py[i][0] * 10);
-            if (bin > 9)
-                bin = 9;
-            if (bin == b) {
-                cnt++;
-                sp += py[i][0];
-                sy += py[i][1];
-            }
-        }
-        if (cnt > 0)
-            fprintf(stderr, "  %.1f-%.1f  %-6.0f %.3f      %.3f\n", b / 10.0, (b + 1) / 10.0, cnt, sp / cnt, sy / cnt);
-    }
-}
 
 static void report_pool(const us_check_ppart *m)
 {

@@ -2,9 +2,10 @@
 # tests/eval/eval_restore.sh - simulated-spin benchmark of `unspin restore`
 # (called by `make eval`; needs the packaged text and build/tools/spinsim).
 #
-# Clean text that no model was fitted on: the first 1000 lines of
+# Clean text that no model was trained on: the first 1000 lines of
 # .cache/text/general.heldout.txt (data/build-models.sh fits the channel on
-# the lines after them and on the technical held-out text), joined into
+# the lines after them and on the technical held-out text; only the LM
+# mixture's weights and the check weights are fitted on them), joined into
 # pseudo-paragraphs of >= 25 words. It is spun by
 # build/tools/spinsim the way the real spun article was (rate 0.4, half of
 # the synonym choices weighted by frequency, inflected, one table per
