@@ -374,7 +374,8 @@ typedef struct {
     size_t nmemo, capmemo;
 } spinner;
 
-/* The document table's decision for word w, or NULL when w was not seen. */
+/* The document table's decision for word w, or NULL when w was not seen.
+ * A linear search: documents are paragraphs, a few hundred word types. */
 static const struct memo *memo_find(const spinner *sp, const char *w)
 {
     for (size_t i = 0; i < sp->nmemo; i++)
@@ -754,7 +755,13 @@ int main(int argc, char **argv)
         case 'f': fragp = optarg; break;
         case 'L': lmp = optarg; break;
         case 'c': common = atof(optarg); break;
-        case 'D': doc_lines = strtoul(optarg, NULL, 10); break;
+        case 'D': {
+            char *end;
+            doc_lines = strtoul(optarg, &end, 10);
+            if (*optarg == '-' || *end != 0)
+                die("--doc-lines: expected a whole number >= 0, got ", optarg);
+            break;
+        }
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
         }
