@@ -16,14 +16,17 @@
  *    lexicon's links are taken in the reverse direction, which for synonyms
  *    is the same); a phrase link (several words on either side) only with
  *    P 0.15 when one-word links exist; the same replacement within a
- *    document of 20 lines, as spinners do. Spelling variants are not used.
+ *    document of 20 lines (--doc-lines N), as spinners do. Spelling variants are not used.
  * 2. Build the restorer's lattice over the spun text (us_dec_collect) and
  *    take every word position with candidates as one example: its options'
  *    features in context, and the label (the true original, or keep).
  * 3. Fit the weights by maximising the log-likelihood of the labels
  *    (multinomial logistic regression, full-batch Adam, L2), on 4/5 of the
  *    lines; the other 1/5 picks the change threshold: the lowest posterior
- *    at which the changes made reach the target precision (-p, 0.9).
+ *    at which the changes made reach the target precision (-p, 0.9; -P for
+ *    changes of phrases, 0.9); the
+ *    held-out positions whose truth is not among the options count there
+ *    too (a change at them is wrong), as in the real restorer.
  * 4. Write OUT.uschan and print the weights and the held-out figures.
  *
  * The consistency weights are not fitted here (their features are 0 on a
@@ -38,7 +41,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DOC_LINES 20
+/* lines per document (--doc-lines): the built-in spinner keeps one table per
+ * document, and the second fit stage restores each document as a whole */
+static size_t doc_lines = 20;
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 static uint64_t rnd(void)
@@ -404,7 +409,8 @@ static void pair_line(unspin_tokenizer *tk, const char *spun, size_t slen, const
 typedef struct example {
     size_t feat;    /* offset in feats */
     uint32_t nopt;
-    int32_t label;  /* option index of the truth; -1: truth not among the options */
+    int32_t label;  /* option index of the truth; < 0 (held out only): truth not among the
+                       options (-1) or inside a longer replacement (-2) */
     int spun;       /* the position was spun */
     int valid;      /* held out for the threshold */
 } example;
@@ -428,8 +434,13 @@ static int on_example(void *ctx, const us_dec_example *e)
     int spun = 0;
     for (size_t i = 0; i < s->nrecs; i++) {
         const spin_rec *r = &s->recs[i];
-        if (e->start > r->start && e->start < r->end)
-            return 0; /* inside a replacement: no label */
+        if (e->start > r->start && e->start < r->end) {
+            /* inside a replacement: no label; a change there is wrong */
+            if (!s->valid)
+                return 0;
+            label = -2;
+            break;
+        }
         if (e->start == r->start) {
             spun = 1;
             label = -1;
@@ -439,8 +450,13 @@ static int on_example(void *ctx, const us_dec_example *e)
         }
     }
     if (label < 0) {
-        s->unreachable++;
-        return 0;
+        /* truth not among the options: nothing to learn, but the held-out
+         * fifth keeps it, since the restorer may still change the span
+         * (always wrongly); without these the held-out precision was ~0.2
+         * above the end-to-end one */
+        s->unreachable += label == -1;
+        if (!s->valid)
+            return 0;
     }
     if (s->n == s->cap) {
         s->cap = s->cap ? 2 * s->cap : 4096;
@@ -541,8 +557,8 @@ typedef struct sline {
 static void collect(unspin_restorer *r, const sline *lines, size_t n, int documents, exset *s)
 {
     unspin_error err;
-    for (size_t d = 0; d < n; d += DOC_LINES) {
-        size_t e = d + DOC_LINES < n ? d + DOC_LINES : n;
+    for (size_t d = 0; d < n; d += doc_lines) {
+        size_t e = d + doc_lines < n ? d + doc_lines : n;
         unspin_restorer_reset(r);
         if (documents) {
             for (size_t i = d; i < e; i++) {
@@ -564,7 +580,8 @@ static void collect(unspin_restorer *r, const sline *lines, size_t n, int docume
 
 /* Thresholds on the held-out fifth (thr[0] one-word changes, thr[1]
  * phrases): the first grid value whose changes reach the target precision. */
-static void thresholds(const exset *s, const float *w, double target, size_t nvalid_spun, double thr[2])
+static void thresholds(const exset *s, const float *w, double target, double ptarget, size_t nvalid_spun,
+                       double thr[2])
 {
     /* thresholds on the held-out fifth, one for one-word changes and one
      * for changes of phrases (more words on either side) */
@@ -596,7 +613,7 @@ static void thresholds(const exset *s, const float *w, double target, size_t nva
         double prec[2];
         for (int k = 0; k < 2; k++) {
             prec[k] = changes[k] ? (double)correct[k] / (double)changes[k] : 1.0;
-            if (!chosen[k] && prec[k] >= target) {
+            if (!chosen[k] && prec[k] >= (k ? ptarget : target)) {
                 thr[k] = grid[g];
                 chosen[k] = 1;
             }
@@ -605,14 +622,14 @@ static void thresholds(const exset *s, const float *w, double target, size_t nva
                 nvalid_spun ? (double)(correct[0] + correct[1]) / (double)nvalid_spun : 0.0,
                 keeps ? (double)false_changes / (double)keeps : 0.0);
     }
-    fprintf(stderr, "fit_channel: threshold %.2f, phrases %.2f (first reaching precision %.2f on held-out spinning)\n",
-            thr[0], thr[1], target);
+    fprintf(stderr, "fit_channel: threshold %.2f, phrases %.2f (first reaching precision %.2f and %.2f on held-out "
+                    "spinning)\n", thr[0], thr[1], target, ptarget);
 }
 
 int main(int argc, char **argv)
 {
     const char *lm_path = NULL, *lex_path = NULL, *out_path = NULL;
-    double rate = 0.4, target = 0.9, geo = 0.6;
+    double rate = 0.4, target = 0.9, ptarget = 0.9, geo = 0.6;
     int reverse = 0;
     long max_cands = 0;
     long max_bytes = 400000, iters = 300;
@@ -622,15 +639,16 @@ int main(int argc, char **argv)
         {"model", required_argument, NULL, 'm'}, {"lexicon", required_argument, NULL, 'l'},
         {"output", required_argument, NULL, 'o'}, {"rate", required_argument, NULL, 'r'},
         {"seed", required_argument, NULL, 's'}, {"max-bytes", required_argument, NULL, 'n'},
-        {"precision", required_argument, NULL, 'p'}, {"iterations", required_argument, NULL, 'i'},
+        {"precision", required_argument, NULL, 'p'}, {"phrase-precision", required_argument, NULL, 'P'}, {"iterations", required_argument, NULL, 'i'},
         {"defaults", no_argument, NULL, 'D'}, {"geometric", required_argument, NULL, 'g'},
         {"exclude", required_argument, NULL, 'x'}, {"reverse", no_argument, NULL, 'R'},
         {"candidates", required_argument, NULL, 'k'},
         {"spun", required_argument, NULL, 'S'}, {"orig", required_argument, NULL, 'O'},
+        {"doc-lines", required_argument, NULL, 'L'},
         {NULL, 0, NULL, 0},
     };
     int c;
-    while ((c = getopt_long(argc, argv, "m:l:o:r:s:n:p:i:Dg:x:Rk:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:l:o:r:s:n:p:P:i:Dg:x:Rk:L:", longopts, NULL)) != -1) {
         switch (c) {
         case 'm': lm_path = optarg; break;
         case 'l': lex_path = optarg; break;
@@ -639,6 +657,7 @@ int main(int argc, char **argv)
         case 's': rng_state = strtoull(optarg, NULL, 10) * 2654435761ull + 1; break;
         case 'n': max_bytes = atol(optarg); break;
         case 'p': target = atof(optarg); break;
+        case 'P': ptarget = atof(optarg); break;
         case 'i': iters = atol(optarg); break;
         case 'D': defaults = 1; break;
         case 'R': reverse = 1; break;
@@ -646,6 +665,11 @@ int main(int argc, char **argv)
         case 'g': geo = atof(optarg); break;
         case 'S': spun_path = optarg; break;
         case 'O': orig_path = optarg; break;
+        case 'L':
+            doc_lines = (size_t)atol(optarg);
+            if (doc_lines < 1)
+                die("--doc-lines must be >= 1", "");
+            break;
         case 'x': { /* a feature name, or a prefix such as "reverse_" */
             int any = 0;
             for (int j = 0; j < CH_NF; j++)
@@ -657,7 +681,7 @@ int main(int argc, char **argv)
         }
         default:
             fprintf(stderr, "usage: fit_channel -m LM -l LEX -o OUT.uschan [-r RATE] [-s SEED] [-n MAX_BYTES] "
-                            "[-p PRECISION] [-i ITERATIONS] [--spun FILE --orig FILE] [TEXT...]\n");
+                            "[-p PRECISION] [-P PHRASE_PRECISION] [-i ITERATIONS] [--doc-lines N] [--spun FILE --orig FILE] [TEXT...]\n");
             return 2;
         }
     }
@@ -725,7 +749,7 @@ int main(int argc, char **argv)
             size_t len = (size_t)ll;
             while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
                 len--;
-            if (nlines % DOC_LINES == 0)
+            if (nlines % doc_lines == 0)
                 sp.doc.n = 0;
             lines = xrealloc(lines, (nlines + 1) * sizeof *lines);
             sline *sl = &lines[nlines];
@@ -786,7 +810,7 @@ int main(int argc, char **argv)
         die("too few examples (is the lexicon empty?)", "");
     fit(&s, w, (int)iters, 1e-4);
     double thr[2];
-    thresholds(&s, w, target, nvalid_spun, thr);
+    thresholds(&s, w, target, ptarget, nvalid_spun, thr);
 
     /* 3. second fit with the document memory: each document is restored
      * with the first weights (remembering the pairs restored with
@@ -806,7 +830,7 @@ int main(int argc, char **argv)
         collect(r2, lines, nlines, 1, &s2);
         consistency_fitted = 1;
         fit(&s2, w, (int)iters, 1e-4);
-        thresholds(&s2, w, target, nvalid_spun, thr);
+        thresholds(&s2, w, target, ptarget, nvalid_spun, thr);
         unspin_restorer_free(r2);
         unspin_channel_close(ch1);
         free(s2.ex);
