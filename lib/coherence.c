@@ -9,6 +9,7 @@
  * which the channel model weighs with a fitted weight (CH_F_COH).
  */
 #include "decoder_internal.h"
+#include "lex_internal.h"
 
 #include <math.h>
 #include <string.h>
@@ -67,7 +68,13 @@ float us_coh_cos(const us_coh *c, const float *v, const float *excl, int excl_co
     return (float)(dot / sqrt(nv * nc));
 }
 
-int us_coh_phrase_vector(const unspin_lexicon *lex, int dim, const char *text, size_t len, float *out)
+/* The words' vectors of a phrase, one at a time: 1 and one[] filled when
+ * the next word has a vector, 0 when it has none, -1 after the last word. */
+typedef int (*phrase_word_fn)(const unspin_lexicon *lex, void *it, float *one);
+
+/* Mean unit vector of the words that next() yields (shared by
+ * us_coh_phrase_vector() and us_coh_phrase_vector_ids()). */
+static int phrase_vector(const unspin_lexicon *lex, int dim, phrase_word_fn next, void *it, float *out)
 {
     if (dim <= 0)
         return 0;
@@ -76,20 +83,16 @@ int us_coh_phrase_vector(const unspin_lexicon *lex, int dim, const char *text, s
     float one[1024];
     if (dim > (int)US_ARRAY_LEN(one))
         return 0;
-    size_t i = 0;
-    while (i < len) {
-        size_t j = i;
-        while (j < len && text[j] != ' ')
-            j++;
-        if (j > i && unspin_lexicon_vector(lex, text + i, j - i, one)) {
-            if (!found)
-                memcpy(acc, one, sizeof(float) * (size_t)dim);
-            else
-                for (int k = 0; k < dim; k++)
-                    acc[k] += one[k];
-            found++;
-        }
-        i = j + 1;
+    int r;
+    while ((r = next(lex, it, one)) >= 0) {
+        if (!r)
+            continue;
+        if (!found)
+            memcpy(acc, one, sizeof(float) * (size_t)dim);
+        else
+            for (int k = 0; k < dim; k++)
+                acc[k] += one[k];
+        found++;
     }
     if (found > 1) {
         double n = 0;
@@ -103,34 +106,48 @@ int us_coh_phrase_vector(const unspin_lexicon *lex, int dim, const char *text, s
     return found;
 }
 
+typedef struct {
+    const char *text;
+    size_t len, i;
+} phrase_text_it;
+
+static int phrase_text_next(const unspin_lexicon *lex, void *itp, float *one)
+{
+    phrase_text_it *it = itp;
+    if (it->i >= it->len)
+        return -1;
+    size_t i = it->i, j = i;
+    while (j < it->len && it->text[j] != ' ')
+        j++;
+    it->i = j + 1;
+    return j > i && unspin_lexicon_vector(lex, it->text + i, j - i, one);
+}
+
+typedef struct {
+    const int32_t *vid;
+    size_t n, w;
+} phrase_ids_it;
+
+static int phrase_ids_next(const unspin_lexicon *lex, void *itp, float *one)
+{
+    phrase_ids_it *it = itp;
+    if (it->w >= it->n)
+        return -1;
+    int32_t id = it->vid[it->w++];
+    if (id < 0)
+        return 0;
+    lex_vector_by_id(lex, id, one);
+    return 1;
+}
+
+int us_coh_phrase_vector(const unspin_lexicon *lex, int dim, const char *text, size_t len, float *out)
+{
+    phrase_text_it it = {text, len, 0};
+    return phrase_vector(lex, dim, phrase_text_next, &it, out);
+}
+
 int us_coh_phrase_vector_ids(const unspin_lexicon *lex, int dim, const int32_t *vid, size_t n, float *out)
 {
-    if (dim <= 0)
-        return 0;
-    int found = 0;
-    float *acc = out;
-    float one[1024];
-    if (dim > (int)US_ARRAY_LEN(one))
-        return 0;
-    for (size_t w = 0; w < n; w++) {
-        if (vid[w] < 0)
-            continue;
-        lex_vector_by_id(lex, vid[w], one);
-        if (!found)
-            memcpy(acc, one, sizeof(float) * (size_t)dim);
-        else
-            for (int k = 0; k < dim; k++)
-                acc[k] += one[k];
-        found++;
-    }
-    if (found > 1) {
-        double nn = 0;
-        for (int k = 0; k < dim; k++)
-            nn += (double)acc[k] * acc[k];
-        nn = sqrt(nn);
-        if (nn > 1e-12)
-            for (int k = 0; k < dim; k++)
-                acc[k] = (float)(acc[k] / nn);
-    }
-    return found;
+    phrase_ids_it it = {vid, n, 0};
+    return phrase_vector(lex, dim, phrase_ids_next, &it, out);
 }

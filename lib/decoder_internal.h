@@ -103,15 +103,9 @@ US_INTERNAL float us_coh_cos(const us_coh *c, const float *v, const float *excl,
  * returns the number of words that had a vector (0: none, out untouched). */
 US_INTERNAL int us_coh_phrase_vector(const unspin_lexicon *lex, int dim, const char *text, size_t len, float *out);
 
-/* The word vectors by id (lexicon.c), for the decoder's cache of candidate
- * texts: lex_vector_id() is -1 when the word has no vector (as
- * unspin_lexicon_vector() returning 0); lex_vector_by_id() writes what
- * unspin_lexicon_vector() would for that word. */
-US_INTERNAL int32_t lex_vector_id(const unspin_lexicon *lex, const char *word, size_t len);
-US_INTERNAL void lex_vector_by_id(const unspin_lexicon *lex, int32_t id, float *out);
-
 /* us_coh_phrase_vector() of a text whose words have the vector ids vid[0..n)
- * (-1: none): the same result without looking the words up. */
+ * (-1: none; lex_vector_id() in lex_internal.h): the same result without
+ * looking the words up. */
 US_INTERNAL int us_coh_phrase_vector_ids(const unspin_lexicon *lex, int dim, const int32_t *vid, size_t n, float *out);
 
 /* ---- decoder hooks ---- */

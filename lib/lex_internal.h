@@ -57,6 +57,14 @@ US_INTERNAL float lex_link_score(unsigned sources, unsigned relations, unsigned 
 /* ---- builder: link collector ---- */
 typedef struct lexb lexb;
 
+/* ---- reader: word vectors by id (lexicon.c) ----
+ * For the decoder's cache of candidate texts: lex_vector_id() is -1 when the
+ * word has no vector (as unspin_lexicon_vector() returning 0);
+ * lex_vector_by_id() writes what unspin_lexicon_vector() would for that
+ * word. */
+US_INTERNAL int32_t lex_vector_id(const unspin_lexicon *lex, const char *word, size_t len);
+US_INTERNAL void lex_vector_by_id(const unspin_lexicon *lex, int32_t id, float *out);
+
 US_INTERNAL int lexb_create(lexb **out, unspin_error *err);
 US_INTERNAL void lexb_free(lexb *b);
 

@@ -3,7 +3,6 @@
  * the candidate originals of spun words and phrases, through morphology
  * (lemma lookup and re-inflection) and spelling variants.
  */
-#include "decoder_internal.h"
 #include "embed.h"
 #include "lex_internal.h"
 #include "morph.h"
