@@ -22,7 +22,8 @@ int us_coh_init(us_coh *c, int dim, unspin_error *err)
         return UNSPIN_OK;
     c->sum = us_calloc((size_t)dim, sizeof(float));
     c->tmp = us_calloc((size_t)dim, sizeof(float));
-    if (!c->sum || !c->tmp) {
+    c->ctx = us_calloc((size_t)dim, sizeof(double));
+    if (!c->sum || !c->tmp || !c->ctx) {
         us_coh_free(c);
         return us_error(err, UNSPIN_E_NOMEM, "coherence: out of memory");
     }
@@ -33,6 +34,7 @@ void us_coh_free(us_coh *c)
 {
     us_free(c->sum);
     us_free(c->tmp);
+    us_free(c->ctx);
     memset(c, 0, sizeof *c);
 }
 
@@ -66,6 +68,35 @@ float us_coh_cos(const us_coh *c, const float *v, const float *excl, int excl_co
     if (nv <= 1e-12 || nc <= 1e-12)
         return 0.0f;
     return (float)(dot / sqrt(nv * nc));
+}
+
+void us_coh_set_context(us_coh *c, const float *excl, int excl_count)
+{
+    c->ctx_ok = 0;
+    if (!c->dim || c->n - excl_count <= 0)
+        return;
+    double nc = 0;
+    for (int i = 0; i < c->dim; i++) {
+        double ctx = c->sum[i] - (excl ? excl[i] : 0.0f); /* as in us_coh_cos() */
+        c->ctx[i] = ctx;
+        nc += ctx * ctx;
+    }
+    c->ctx_nn = nc;
+    c->ctx_ok = 1;
+}
+
+float us_coh_cos_context(const us_coh *c, const float *v)
+{
+    if (!c->ctx_ok)
+        return 0.0f;
+    double dot = 0, nv = 0;
+    for (int i = 0; i < c->dim; i++) {
+        dot += v[i] * c->ctx[i];
+        nv += (double)v[i] * v[i];
+    }
+    if (nv <= 1e-12 || c->ctx_nn <= 1e-12)
+        return 0.0f;
+    return (float)(dot / sqrt(nv * c->ctx_nn));
 }
 
 /* The words' vectors of a phrase, one at a time: 1 and one[] filled when

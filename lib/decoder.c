@@ -1306,11 +1306,13 @@ static int build_position(unspin_restorer *r, uint32_t p, uint32_t sent_end, con
                         excl_n++;
                     }
                 }
-                if (obs_has_vec)
-                    obs_cos = us_coh_cos(&r->coh, vobs, vexcl, excl_n);
+                if (obs_has_vec) {
+                    us_coh_set_context(&r->coh, vexcl, excl_n);
+                    obs_cos = us_coh_cos_context(&r->coh, vobs);
+                }
             }
             if (obs_has_vec && cand_vector(r, c->text, c->text_length, r->chash[c - cands], vcand) > 0) {
-                ct->f[CH_F_COH] = us_coh_cos(&r->coh, vcand, vexcl, excl_n) - obs_cos;
+                ct->f[CH_F_COH] = us_coh_cos_context(&r->coh, vcand) - obs_cos;
                 ct->chan = dot(r->w, ct->f) + ct->boost;
             }
         }

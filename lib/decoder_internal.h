@@ -90,6 +90,9 @@ typedef struct us_coh {
     int n;        /* vectors added */
     float *sum;   /* dim */
     float *tmp;   /* dim scratch */
+    double *ctx;  /* dim: the context of us_coh_set_context() */
+    double ctx_nn; /* its squared norm */
+    int ctx_ok;   /* 0: the context is empty */
 } us_coh;
 
 US_INTERNAL int us_coh_init(us_coh *c, int dim, unspin_error *err);
@@ -99,6 +102,11 @@ US_INTERNAL void us_coh_add(us_coh *c, const float *v);
 /* cos(v, sum - excl) where excl is the sum of excl_count vectors that were
  * added (the observed words themselves); excl may be NULL. 0 when the context is empty. */
 US_INTERNAL float us_coh_cos(const us_coh *c, const float *v, const float *excl, int excl_count);
+/* The same in two steps, for many vectors against one context: fix the
+ * context sum - excl once, then us_coh_cos_context(c, v) equals
+ * us_coh_cos(c, v, excl, excl_count) bit for bit. */
+US_INTERNAL void us_coh_set_context(us_coh *c, const float *excl, int excl_count);
+US_INTERNAL float us_coh_cos_context(const us_coh *c, const float *v);
 /* Mean unit vector of the words of `text` (space-separated) into out[dim];
  * returns the number of words that had a vector (0: none, out untouched). */
 US_INTERNAL int us_coh_phrase_vector(const unspin_lexicon *lex, int dim, const char *text, size_t len, float *out);

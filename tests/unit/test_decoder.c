@@ -222,6 +222,13 @@ TEST(coherence_prefers_the_topic)
     /* leaving z out, the topic is along x */
     CHECK(us_coh_cos(&c, a, z, 1) > 0.9f);
     CHECK(us_coh_cos(&c, z, z, 1) < 0.1f);
+    /* the two-step form gives the same bits */
+    us_coh_set_context(&c, z, 1);
+    float ca = us_coh_cos_context(&c, a), cb = us_coh_cos_context(&c, b), ua = us_coh_cos(&c, a, z, 1),
+          ub = us_coh_cos(&c, b, z, 1);
+    CHECK(memcmp(&ca, &ua, sizeof ca) == 0 && memcmp(&cb, &ub, sizeof cb) == 0);
+    us_coh_set_context(&c, a, 3); /* nothing left */
+    CHECK_NEAR(us_coh_cos_context(&c, b), 0.0, 1e-9);
     us_coh_clear(&c);
     CHECK_NEAR(us_coh_cos(&c, a, NULL, 0), 0.0, 1e-9);
     us_coh_free(&c);
