@@ -56,7 +56,7 @@ static uint64_t rnd(void)
 }
 static double rnd01(void) { return (double)(rnd() >> 11) / 9007199254740992.0; }
 
-static void die(const char *what, const char *arg)
+static _Noreturn void die(const char *what, const char *arg)
 {
     fprintf(stderr, "fit_channel: %s%s\n", what, arg);
     exit(1);

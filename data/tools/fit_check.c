@@ -68,7 +68,7 @@ static double sigm(double z) { return 1.0 / (1.0 + exp(-z)); }
 static char **logw;
 static size_t nlogw;
 
-static void die(const char *what, const char *arg)
+static _Noreturn void die(const char *what, const char *arg)
 {
     fprintf(stderr, "fit_check: %s%s\n", what, arg);
     exit(1);

@@ -35,7 +35,7 @@
 
 /* ---------------------------------------------------------------- utils */
 
-static void die(const char *what, const char *arg)
+static _Noreturn void die(const char *what, const char *arg)
 {
     fprintf(stderr, "spinsim: %s%s\n", what, arg);
     exit(2);
