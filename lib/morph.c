@@ -690,29 +690,27 @@ int morph_inflect(const morph *m, const char *lemma, size_t len, int tag, char *
     if (cap)
         out[0] = '\0';
     mrec r;
-    if (tag != MORPH_BASE && rexc_find(m, lemma, len, tag, &r)) {
+    const char *first = memchr(lemma, ' ', len);
+    if (!first || tag == MORPH_BASE) {
+        inflect_word(m, lemma, len, tag, &s); /* (looks up the exceptions itself) */
+    } else if (rexc_find(m, lemma, len, tag, &r)) {
         sb_put(&s, r.val, r.val_len);
+    } else if (morph_tag_pos(tag) == MORPH_VERB) {
+        size_t fl = (size_t)(first - lemma);
+        inflect_word(m, lemma, fl, tag, &s);
+        sb_put(&s, first, len - fl);
     } else {
-        const char *first = memchr(lemma, ' ', len);
-        if (!first || tag == MORPH_BASE) {
-            inflect_word(m, lemma, len, tag, &s);
-        } else if (morph_tag_pos(tag) == MORPH_VERB) {
-            size_t fl = (size_t)(first - lemma);
-            inflect_word(m, lemma, fl, tag, &s);
-            sb_put(&s, first, len - fl);
+        const char *lastsp = first;
+        for (const char *p = first; p < lemma + len; p++)
+            if (*p == ' ')
+                lastsp = p;
+        size_t hl = (size_t)(lastsp + 1 - lemma);
+        if ((tag == MORPH_JJR || tag == MORPH_JJS || tag == MORPH_RBR || tag == MORPH_RBS)) {
+            sb_puts(&s, tag == MORPH_JJS || tag == MORPH_RBS ? "most " : "more ");
+            sb_put(&s, lemma, len);
         } else {
-            const char *lastsp = first;
-            for (const char *p = first; p < lemma + len; p++)
-                if (*p == ' ')
-                    lastsp = p;
-            size_t hl = (size_t)(lastsp + 1 - lemma);
-            if ((tag == MORPH_JJR || tag == MORPH_JJS || tag == MORPH_RBR || tag == MORPH_RBS)) {
-                sb_puts(&s, tag == MORPH_JJS || tag == MORPH_RBS ? "most " : "more ");
-                sb_put(&s, lemma, len);
-            } else {
-                sb_put(&s, lemma, hl);
-                inflect_word(m, lastsp + 1, len - hl, tag, &s);
-            }
+            sb_put(&s, lemma, hl);
+            inflect_word(m, lastsp + 1, len - hl, tag, &s);
         }
     }
     if (s.over) {
