@@ -60,6 +60,25 @@ typedef struct lc_slot {
 
 #define LC_SLOTS 32768u
 
+/* Cache of re-inflected link targets (entry, tag) -> text: the same common
+ * lemmas are inflected for many lookups. len -1: cannot be inflected. */
+typedef struct ic_slot {
+    uint32_t key;
+    int8_t len;
+    char text[27];
+} ic_slot;
+
+#define IC_BITS 15
+
+/* order: span ascending, score descending, then text */
+typedef struct sort_key {
+    uint32_t span;
+    float score;
+    const char *text;
+    size_t len;
+    uint32_t index;
+} sort_key;
+
 struct unspin_candidates {
     lc_slot *cache;
     unspin_candidate *c, *out;
@@ -72,6 +91,9 @@ struct unspin_candidates {
     uint32_t slot_gen[DEDUP_SLOTS];
     uint16_t slot_idx[DEDUP_SLOTS];
     char key[4 * 256 + 8];
+    sort_key keys[MAX_RESULTS], ktmp[MAX_RESULTS]; /* finish()'s sort */
+    const unspin_lexicon *ilex; /* the lexicon icache holds entries of */
+    ic_slot icache[1u << IC_BITS];
 };
 
 /* ---------------------------------------------------------------- scoring */
@@ -415,6 +437,19 @@ static int add_links(const unspin_lexicon *lex, unspin_candidates *c, uint32_t i
     uint32_t lb = us_load32(e + 8), le = us_load32(e + 8 + LEX_ENTRY_SIZE);
     if (le > lex->nlinks || lb > le)
         return UNSPIN_OK;
+    /* the targets' entries, then their texts, are fetched from memory in
+     * parallel before the loop below reads them one by one */
+    uint32_t pe = le - lb > lex->max_candidates + 16u ? lb + lex->max_candidates + 16u : le;
+    for (uint32_t k = lb; k < pe; k++) {
+        uint32_t t = us_load32(lex->links + (size_t)k * LEX_LINK_SIZE);
+        if (t < lex->nentries)
+            __builtin_prefetch(entry_at(lex, t));
+    }
+    for (uint32_t k = lb; k < pe; k++) {
+        uint32_t t = us_load32(lex->links + (size_t)k * LEX_LINK_SIZE);
+        if (t < lex->nentries)
+            __builtin_prefetch(lex->strings + us_load32(entry_at(lex, t)));
+    }
     uint32_t added = 0;
     for (uint32_t k = lb; k < le && added < lex->max_candidates; k++) {
         const unsigned char *l = lex->links + (size_t)k * LEX_LINK_SIZE;
@@ -428,7 +463,21 @@ static int add_links(const unspin_lexicon *lex, unspin_candidates *c, uint32_t i
             if (!(entry_at(lex, t)[15] & pos))
                 continue;
             char buf[MORPH_MAX_LEN * 2 + 8];
-            int r = morph_inflect(lex->morph, ts, tl, tag, buf, sizeof buf);
+            int cacheable = t < (1u << 27); /* key = t * 16 + tag + 1 (tag < 16) */
+            uint32_t key = cacheable ? t * 16u + (uint32_t)tag + 1u : 0;
+            ic_slot *ic = &c->icache[(key * 2654435761u) >> (32 - IC_BITS)];
+            int r;
+            if (cacheable && ic->key == key) {
+                r = ic->len;
+                memcpy(buf, ic->text, r > 0 ? (size_t)r : 0);
+            } else {
+                r = morph_inflect(lex->morph, ts, tl, tag, buf, sizeof buf);
+                if (cacheable && r < (int)sizeof ic->text) {
+                    ic->key = key;
+                    ic->len = (int8_t)(r > 0 ? r : -1);
+                    memcpy(ic->text, buf, r > 0 ? (size_t)r : 0);
+                }
+            }
             if (r <= 0)
                 continue;
             if (us_grow((void **)&c->arena, &c->acap, c->alen + (size_t)r + 1, 1) < 0)
@@ -450,27 +499,52 @@ static int add_links(const unspin_lexicon *lex, unspin_candidates *c, uint32_t i
     return UNSPIN_OK;
 }
 
-/* order: span ascending, score descending, then text */
-typedef struct sort_key {
-    uint32_t span;
-    float score;
-    const char *text;
-    size_t len;
-    uint32_t index;
-} sort_key;
-
-static int cmp_key(const void *a, const void *b)
+static inline int key_less(const sort_key *x, const sort_key *y)
 {
-    const sort_key *x = a, *y = b;
     if (x->span != y->span)
-        return x->span < y->span ? -1 : 1;
+        return x->span < y->span;
     if (x->score != y->score)
-        return x->score > y->score ? -1 : 1;
+        return x->score > y->score;
     size_t n = x->len < y->len ? x->len : y->len;
     int r = memcmp(x->text, y->text, n);
-    if (r)
-        return r;
-    return x->len < y->len ? -1 : x->len > y->len;
+    return r ? r < 0 : x->len < y->len;
+}
+
+/* Sort k[0..m) by key_less (a total order: no two keys have the same span
+ * and text): insertion sort of runs of 16, then bottom-up merging through
+ * tmp. Several times faster than qsort() here, whose comparator calls cannot
+ * be inlined. */
+static void sort_keys(sort_key *k, sort_key *tmp, size_t m)
+{
+    enum { RUN = 16 };
+    for (size_t lo = 0; lo < m; lo += RUN) {
+        size_t hi = lo + RUN < m ? lo + RUN : m;
+        for (size_t i = lo + 1; i < hi; i++) {
+            sort_key x = k[i];
+            size_t j = i;
+            for (; j > lo && key_less(&x, &k[j - 1]); j--)
+                k[j] = k[j - 1];
+            k[j] = x;
+        }
+    }
+    sort_key *src = k, *dst = tmp;
+    for (size_t w = RUN; w < m; w *= 2) {
+        for (size_t lo = 0; lo < m; lo += 2 * w) {
+            size_t mid = lo + w < m ? lo + w : m, hi = lo + 2 * w < m ? lo + 2 * w : m;
+            size_t i = lo, j = mid, o = lo;
+            while (i < mid && j < hi)
+                dst[o++] = key_less(&src[j], &src[i]) ? src[j++] : src[i++];
+            while (i < mid)
+                dst[o++] = src[i++];
+            while (j < hi)
+                dst[o++] = src[j++];
+        }
+        sort_key *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != k)
+        memcpy(k, src, m * sizeof *k);
 }
 
 /* Sort c->c[from..n) by span and score, drop the observed span itself, cap
@@ -479,7 +553,7 @@ static void finish(const unspin_lexicon *lex, unspin_candidates *c, const char *
                    size_t from)
 {
     size_t n = c->n;
-    sort_key keys[MAX_RESULTS];
+    sort_key *keys = c->keys;
     size_t m = 0;
     for (size_t i = from; i < n && m < MAX_RESULTS; i++) {
         const char *t = cand_text(c, i);
@@ -504,8 +578,7 @@ static void finish(const unspin_lexicon *lex, unspin_candidates *c, const char *
         keys[m].index = (uint32_t)i;
         m++;
     }
-    if (m > 1)
-        qsort(keys, m, sizeof *keys, cmp_key);
+    sort_keys(keys, c->ktmp, m);
     if (from)
         memcpy(c->out, c->c, from * sizeof *c->c);
     size_t o = from, run = 0;
@@ -841,6 +914,10 @@ int unspin_lexicon_lookup(const unspin_lexicon *lex, const char *const *words, c
     c->alen = 0;
     *ncands = 0;
     *cands = c->c;
+    if (c->ilex != lex) {
+        memset(c->icache, 0, sizeof c->icache);
+        c->ilex = lex;
+    }
     if (n > LEX_MAX_PHRASE)
         n = LEX_MAX_PHRASE;
     for (size_t i = 0; i < n; i++)
