@@ -372,10 +372,17 @@ static inline float score_impl(const unspin_lm *lm, const unspin_lm_state *in, u
     float p = score_begin(lm, word, &st, &h);
     uint32_t inlen = score_context(lm, in);
     uint32_t matched = 0; /* context words used by the longest n-gram found */
+    /* the buckets of every order are fetched at once: their cache misses
+     * overlap (a miss at a lower order wastes the higher ones' fetches) */
+    uint64_t key[UNSPIN_LM_MAX_ORDER];
+    for (uint32_t i = 0; i < inlen; i++) {
+        h = lm_key_extend(h, in->words[i]);
+        key[i] = lm_key_final(h);
+        __builtin_prefetch(lm->table[i + 2] + lm_bucket(key[i], lm->buckets[i + 1]) * lm->esz);
+    }
     for (uint32_t i = 0; i < inlen; i++) {
         int n = (int)i + 2;
-        h = lm_key_extend(h, in->words[i]);
-        const unsigned char *e = find(lm, n, lm_key_final(h));
+        const unsigned char *e = find(lm, n, key[i]);
         if (!e)
             break;
         score_found(lm, n, e, in->words[i], &p, &st);
