@@ -1,6 +1,7 @@
 /* test_decoder.c - the restorer on a tiny fixture LM and thesaurus, and the
  * channel model file format. */
 #include "decoder_internal.h"
+#include "fixture.h"
 #include "test.h"
 
 #include <stdio.h>
@@ -16,28 +17,9 @@ typedef struct fixture {
 static int fixture_open(fixture *f, double threshold)
 {
     memset(f, 0, sizeof *f);
-    char lm_path[1024], lex_path[1024];
-    snprintf(lm_path, sizeof lm_path, "%s/restore.uslm", test_tmpdir());
-    snprintf(lex_path, sizeof lex_path, "%s/restore.uslex", test_tmpdir());
     unspin_error err;
-    char arpa[1024];
-    snprintf(arpa, sizeof arpa, "%s", test_data("restore.arpa"));
-    if (unspin_lm_import_arpa(arpa, lm_path, 0, &err) != UNSPIN_OK) {
-        test_fail(__FILE__, __LINE__, "import: %s", err.message);
-        return -1;
-    }
-    unspin_lexicon_build_opts lo;
-    memset(&lo, 0, sizeof lo);
-    char thes[1024];
-    snprintf(thes, sizeof thes, "%s", test_data("restore-thes.dat"));
-    lo.mythes_file = thes;
-    lo.no_function_words = 1;
-    if (unspin_lexicon_build(&lo, lex_path, &err) != UNSPIN_OK) {
-        test_fail(__FILE__, __LINE__, "lexicon: %s", err.message);
-        return -1;
-    }
-    if (unspin_lm_open(lm_path, &f->lm, &err) != UNSPIN_OK || unspin_lexicon_open(lex_path, &f->lex, &err) != UNSPIN_OK) {
-        test_fail(__FILE__, __LINE__, "open: %s", err.message);
+    if (fixture_models("restore.arpa", test_data("restore-thes.dat"), "restore", &f->lm, &f->lex, &err) != 0) {
+        test_fail(__FILE__, __LINE__, "models: %s", err.message);
         return -1;
     }
     unspin_restore_opts o;
@@ -320,21 +302,11 @@ TEST(restore_whole_terms_without_context)
  * "choice timber". */
 static int term_fixture(fixture *f, const char *thes, const char *name)
 {
-    char lm_path[1024], lex_path[1024], arpa[1024], th[1024];
-    snprintf(lm_path, sizeof lm_path, "%s/term-%s.uslm", test_tmpdir(), name);
-    snprintf(lex_path, sizeof lex_path, "%s/term-%s.uslex", test_tmpdir(), name);
-    snprintf(arpa, sizeof arpa, "%s", test_data("term.arpa"));
-    snprintf(th, sizeof th, "%s", thes);
+    char full[256];
+    snprintf(full, sizeof full, "term-%s", name);
     unspin_error err;
     memset(f, 0, sizeof *f);
-    if (unspin_lm_import_arpa(arpa, lm_path, 0, &err) != UNSPIN_OK)
-        return -1;
-    unspin_lexicon_build_opts lo;
-    memset(&lo, 0, sizeof lo);
-    lo.mythes_file = th;
-    lo.no_function_words = 1;
-    if (unspin_lexicon_build(&lo, lex_path, &err) != UNSPIN_OK || unspin_lm_open(lm_path, &f->lm, &err) != UNSPIN_OK ||
-        unspin_lexicon_open(lex_path, &f->lex, &err) != UNSPIN_OK)
+    if (fixture_models("term.arpa", thes, full, &f->lm, &f->lex, &err) != 0)
         return -1;
     unspin_restore_opts o;
     unspin_restore_opts_default(&o);
