@@ -39,7 +39,7 @@ TEST_OBJ  := $(TEST_SRC:%.c=$(B)/%.o)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 TOOL_BIN  := $(TOOL_SRC:data/tools/%.c=$(B)/tools/%)
 
-.PHONY: replay all check check-san fuzz fuzz-build bench install uninstall clean models eval help tools
+.PHONY: replay all check check-san check-tsan fuzz fuzz-build bench install uninstall clean models eval help tools
 .DEFAULT_GOAL := all
 
 all: $(O)libunspin.a $(O)libunspin.so $(O)unspin unspin.pc tools
@@ -97,6 +97,14 @@ check-san:
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    sh tests/run.sh build/san build/san/unspin
 
+# The unit tests under ThreadSanitizer: test_threads.c shares the models
+# between threads, each with its own restorer, checker and lookup space.
+TSAN_FLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+check-tsan:
+	@mkdir -p build/tsan
+	$(MAKE) B=build/tsan O=build/tsan/ CFLAGS="$(TSAN_FLAGS)" LDFLAGS="-fsanitize=thread" build/tsan/tests/unit-tests
+	TSAN_OPTIONS=halt_on_error=1 build/tsan/tests/unit-tests
+
 # ---- fuzzing (clang + libFuzzer), time-boxed ----
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
@@ -146,7 +154,7 @@ clean:
 	rm -rf build libunspin.a libunspin.so libunspin.so.$(SOVER) unspin unspin.pc
 
 help:
-	@echo "targets: all check check-san fuzz bench models eval install uninstall clean"
+	@echo "targets: all check check-san check-tsan fuzz bench models eval install uninstall clean"
 	@echo "vars: PREFIX DESTDIR CC CFLAGS FUZZ_SECONDS"
 
 -include $(LIB_OBJ:.o=.d) $(PIC_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

@@ -455,7 +455,9 @@ void embed_vector(const embed *e, int32_t id, float *out)
         out[i] = (float)q[i] * s;
 }
 
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
+/* (not under ThreadSanitizer: its instrumented ifunc resolver would run
+ * before the sanitizer's own start-up and crash) */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__) && !defined(__SANITIZE_THREAD__)
 __attribute__((target_clones("avx2", "default")))
 #endif
 static int32_t dot_i8(const int8_t *a, const int8_t *b, int dim)
