@@ -1,7 +1,7 @@
 /* test_threads.c - the header's promise that opened models are immutable and
- * can be shared: several threads, each with its own restorer, checker and
- * lookup scratch space, use one LM and one lexicon at the same time and get
- * exactly the results of a single thread. (`make check-tsan` runs the unit
+ * can be shared: several threads, each with its own restorer, checker,
+ * matcher and lookup scratch space, use one LM, one lexicon and one match
+ * index at the same time and get exactly the results of a single thread. (`make check-tsan` runs the unit
  * tests under ThreadSanitizer, which also reports any data race.) */
 #include "fixture.h"
 #include "test.h"
@@ -33,17 +33,20 @@ typedef struct outcome {
     double p[NINPUTS];
     size_t nspans[NINPUTS];
     size_t ncands[NINPUTS];
+    size_t nhits[NINPUTS], doc[NINPUTS];
+    double score[NINPUTS];
     int status; /* 0, or the first failing call's status */
 } outcome;
 
 typedef struct job {
     const unspin_lm *lm;
     const unspin_lexicon *lex;
+    const unspin_match_index *ix;
     outcome first, last; /* the first and the last round */
 } job;
 
-static int one_round(unspin_restorer *r, unspin_checker *ck, unspin_candidates *c, const unspin_lexicon *lex,
-                     outcome *o)
+static int one_round(unspin_restorer *r, unspin_checker *ck, unspin_matcher *m, unspin_candidates *c,
+                     const unspin_lexicon *lex, outcome *o)
 {
     unspin_error err;
     for (size_t i = 0; i < NINPUTS; i++) {
@@ -65,6 +68,13 @@ static int one_round(unspin_restorer *r, unspin_checker *ck, unspin_candidates *
         st = unspin_lexicon_lookup(lex, w, l, 1, c, &cands, &o->ncands[i], &err);
         if (st != UNSPIN_OK)
             return st;
+        const unspin_match_result *mr;
+        st = unspin_match_query(m, inputs[i], strlen(inputs[i]), &mr, &err);
+        if (st != UNSPIN_OK)
+            return st;
+        o->nhits[i] = mr->nhits;
+        o->doc[i] = mr->nhits ? mr->hits[0].doc : 0;
+        o->score[i] = mr->nhits ? mr->hits[0].score : 0;
     }
     unspin_checker_reset(ck);
     return UNSPIN_OK;
@@ -80,15 +90,19 @@ static void *worker(void *arg)
     unspin_restorer *r = NULL;
     unspin_checker *ck = NULL;
     unspin_candidates *c = NULL;
+    unspin_matcher *m = NULL;
     int st = unspin_restorer_create(j->lm, j->lex, NULL, &o, &r, &err);
     if (st == UNSPIN_OK)
         st = unspin_checker_create(j->lm, j->lex, NULL, &ck, &err);
     if (st == UNSPIN_OK)
+        st = unspin_matcher_create(j->ix, j->lex, NULL, &m, &err);
+    if (st == UNSPIN_OK)
         st = unspin_candidates_create(&c, &err);
     for (int round = 0; round < ROUNDS && st == UNSPIN_OK; round++)
-        st = one_round(r, ck, c, j->lex, round == 0 ? &j->first : &j->last);
+        st = one_round(r, ck, m, c, j->lex, round == 0 ? &j->first : &j->last);
     j->first.status = j->last.status = st;
     unspin_candidates_free(c);
+    unspin_matcher_free(m);
     unspin_checker_free(ck);
     unspin_restorer_free(r);
     return NULL;
@@ -102,6 +116,9 @@ static void check_same(const outcome *want, const outcome *got)
         CHECK(got->p[i] == want->p[i]);
         CHECK_EQ_INT(got->nspans[i], want->nspans[i]);
         CHECK_EQ_INT(got->ncands[i], want->ncands[i]);
+        CHECK_EQ_INT(got->nhits[i], want->nhits[i]);
+        CHECK_EQ_INT(got->doc[i], want->doc[i]);
+        CHECK(got->score[i] == want->score[i]);
     }
 }
 
@@ -114,13 +131,25 @@ TEST(threads_share_models)
         test_fail(__FILE__, __LINE__, "models: %s", err.message);
         return;
     }
+    /* originals to match against */
+    static const char *const docs[] = {"It rained and he said so.", "He ate an apple and a pear.",
+                                       "Nothing here is like the others."};
+    unspin_match_index *ix = NULL;
+    int st = unspin_match_index_create(&ix, &err);
+    for (size_t d = 0; d < sizeof docs / sizeof docs[0] && st == UNSPIN_OK; d++)
+        st = unspin_match_index_add(ix, docs[d], docs[d], strlen(docs[d]), &err);
+    if (st == UNSPIN_OK)
+        st = unspin_match_index_finish(ix, &err);
+    CHECK_EQ_INT(st, UNSPIN_OK);
     /* the reference: one thread */
     static job ref, jobs[NTHREADS];
     ref.lm = lm;
     ref.lex = lex;
+    ref.ix = ix;
     worker(&ref);
     CHECK_EQ_INT(ref.first.status, UNSPIN_OK);
     CHECK_STR(ref.first.text[0], "He said that it rained."); /* the fixture does restore */
+    CHECK(ref.first.nhits[0] > 0 && ref.first.doc[0] == 0);   /* and match */
     check_same(&ref.first, &ref.last);
 
     pthread_t th[NTHREADS];
@@ -128,6 +157,7 @@ TEST(threads_share_models)
     for (int t = 0; t < NTHREADS; t++) {
         jobs[t].lm = lm;
         jobs[t].lex = lex;
+        jobs[t].ix = ix;
         started[t] = pthread_create(&th[t], NULL, worker, &jobs[t]) == 0;
         CHECK(started[t]);
     }
@@ -137,6 +167,7 @@ TEST(threads_share_models)
             check_same(&ref.first, &jobs[t].first);
             check_same(&ref.first, &jobs[t].last);
         }
+    unspin_match_index_free(ix);
     unspin_lexicon_close(lex);
     unspin_lm_close(lm);
 }
