@@ -460,8 +460,9 @@ void unspin_lexicon_close(unspin_lexicon *lex);
 int unspin_lexicon_verify(const unspin_lexicon *lex, unspin_error *err);
 
 /*! unspin_candidates_create(), unspin_candidates_free() : lookup scratch space.
- * It also caches the single-word results of recent lookups (up to 8192 words,
- * about 1.5 KB each), so make one per thread and reuse it for many lookups. */
+ * It also caches the single-word results of recent lookups (up to 32,768
+ * words, about 1.5 KB each) and re-inflected candidates (1 MB), so make one
+ * per thread and reuse it for many lookups. */
 int unspin_candidates_create(unspin_candidates **out, unspin_error *err);
 void unspin_candidates_free(unspin_candidates *c);
 
