@@ -27,6 +27,9 @@ struct unspin_lexicon {
     uint32_t max_candidates;
     morph *morph;
     embed *emb;
+    uint64_t ident; /* the file's content (stored checksum and size), never 0:
+                       what lookup caches are keyed by (a pointer could be
+                       reused by another lexicon after a close) */
     char name[200];
 };
 
@@ -48,7 +51,7 @@ typedef struct lc_item {
 } lc_item;
 
 typedef struct lc_slot {
-    const unspin_lexicon *lex;
+    uint64_t ident; /* the lexicon's (0: empty) */
     uint32_t wlen, n;
     uint8_t maxlen, verb_phr;
     char word[64];
@@ -92,7 +95,7 @@ struct unspin_candidates {
     uint16_t slot_idx[DEDUP_SLOTS];
     char key[4 * 256 + 8];
     sort_key keys[MAX_RESULTS], ktmp[MAX_RESULTS]; /* finish()'s sort */
-    const unspin_lexicon *ilex; /* the lexicon icache holds entries of */
+    uint64_t ident; /* the lexicon icache holds entries of */
     ic_slot icache[1u << IC_BITS];
 };
 
@@ -206,6 +209,7 @@ int lex_open_memory(const void *data, size_t size, const char *name, unspin_lexi
         return us_error(err, UNSPIN_E_NOMEM, "%s: out of memory", name);
     lex->data = d;
     lex->size = size;
+    lex->ident = (us_load64(d + 56) ^ (uint64_t)size * 0x9E3779B97F4A7C15ull) | 1u;
     lex->strings = strings;
     lex->strings_size = (size_t)ssz;
     lex->entries = ent;
@@ -836,7 +840,7 @@ static int cache_store(unspin_candidates *c, lc_slot *s, const unspin_lexicon *l
     size_t tneed = 0;
     for (size_t i = 0; i < c->n; i++)
         tneed += c->c[i].text_length + 1;
-    s->lex = NULL;
+    s->ident = 0;
     if (us_grow((void **)&s->items, &s->icap, c->n ? c->n : 1, sizeof *s->items) < 0 ||
         us_grow((void **)&s->text, &s->tcap, tneed ? tneed : 1, 1) < 0)
         return UNSPIN_E_NOMEM;
@@ -865,7 +869,7 @@ static int cache_store(unspin_candidates *c, lc_slot *s, const unspin_lexicon *l
     }
     s->maxlen = maxlen;
     s->verb_phr = verb_phr;
-    s->lex = lex;
+    s->ident = lex->ident;
     return UNSPIN_OK;
 }
 
@@ -914,9 +918,9 @@ int unspin_lexicon_lookup(const unspin_lexicon *lex, const char *const *words, c
     c->alen = 0;
     *ncands = 0;
     *cands = c->c;
-    if (c->ilex != lex) {
+    if (c->ident != lex->ident) {
         memset(c->icache, 0, sizeof c->icache);
-        c->ilex = lex;
+        c->ident = lex->ident;
     }
     if (n > LEX_MAX_PHRASE)
         n = LEX_MAX_PHRASE;
@@ -935,7 +939,7 @@ int unspin_lexicon_lookup(const unspin_lexicon *lex, const char *const *words, c
     }
     lc_slot *slot = lens[0] < sizeof slot->word ? &c->cache[(size_t)us_hash(words[0], lens[0]) & (LC_SLOTS - 1)]
                                                 : &c->cache[LC_SLOTS];
-    if (slot->lex != lex || slot->wlen != lens[0] || memcmp(slot->word, words[0], lens[0]) != 0) {
+    if (slot->ident != lex->ident || slot->wlen != lens[0] || memcmp(slot->word, words[0], lens[0]) != 0) {
         US_TRY(single_word(lex, c, words[0], lens[0], &maxlen, &verb_phr, err));
         if (cache_store(c, slot, lex, words[0], lens[0], maxlen, verb_phr) < 0)
             return us_error(err, UNSPIN_E_NOMEM, "lexicon lookup: out of memory");

@@ -337,3 +337,41 @@ TEST(lexicon_source_errors)
     CHECK_EQ_INT(unspin_lexicon_build(&o, tmp_path("x.uslex"), &err), UNSPIN_E_IO);
     CHECK(strstr(err.message, "no-such-thesaurus.dat") != NULL);
 }
+
+/* A lookup space used with one lexicon, then (after a close) with another:
+ * its caches must not give the first lexicon's results. (They are keyed by
+ * the file's content, not by the lexicon's address, which a later open may
+ * reuse; this allocator happens not to here.) */
+TEST(lexicon_lookup_space_reused)
+{
+    const char *names[2] = {"restore-thes.dat", "term-thes.dat"};
+    char paths[2][4096];
+    unspin_error err;
+    for (int k = 0; k < 2; k++) {
+        char thes[4096], file[64];
+        snprintf(thes, sizeof thes, "%s", test_data(names[k]));
+        snprintf(file, sizeof file, "reuse-%d.uslex", k);
+        snprintf(paths[k], sizeof paths[k], "%s", tmp_path(file));
+        unspin_lexicon_build_opts o;
+        memset(&o, 0, sizeof o);
+        o.mythes_file = thes;
+        o.no_function_words = 1;
+        CHECK(unspin_lexicon_build(&o, paths[k], &err) == UNSPIN_OK);
+    }
+    unspin_candidates *cs = NULL;
+    CHECK(unspin_candidates_create(&cs, &err) == UNSPIN_OK);
+    size_t found[2] = {0, 0};
+    for (int k = 0; k < 2 && cs; k++) {
+        unspin_lexicon *lex = NULL;
+        CHECK(unspin_lexicon_open(paths[k], &lex, &err) == UNSPIN_OK);
+        const char *w[1] = {"mentioned"};
+        size_t l[1] = {9};
+        const unspin_candidate *cands;
+        if (lex)
+            CHECK(unspin_lexicon_lookup(lex, w, l, 1, cs, &cands, &found[k], &err) == UNSPIN_OK);
+        unspin_lexicon_close(lex);
+    }
+    CHECK(found[0] > 0);       /* restore-thes links "mentioned" */
+    CHECK_EQ_INT(found[1], 0); /* term-thes does not */
+    unspin_candidates_free(cs);
+}
