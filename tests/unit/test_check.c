@@ -1,6 +1,7 @@
 /* test_check.c - the spun-text detector on a fixture LM and thesaurus
  * (tests/data/restore.arpa, restore-thes.dat), and the .uscheck format. */
 #include "check_internal.h"
+#include "fixture.h"
 #include "test.h"
 
 #include <math.h>
@@ -17,25 +18,8 @@ typedef struct ck_fixture {
 static int ck_open(ck_fixture *f, const unspin_check_weights *w)
 {
     memset(f, 0, sizeof *f);
-    char lm_path[1024], lex_path[1024], arpa[1024], thes[1024];
-    snprintf(lm_path, sizeof lm_path, "%s/check.uslm", test_tmpdir());
-    snprintf(lex_path, sizeof lex_path, "%s/check.uslex", test_tmpdir());
-    snprintf(arpa, sizeof arpa, "%s", test_data("restore.arpa"));
-    snprintf(thes, sizeof thes, "%s", test_data("restore-thes.dat"));
     unspin_error err;
-    if (unspin_lm_import_arpa(arpa, lm_path, 0, &err) != UNSPIN_OK) {
-        test_fail(__FILE__, __LINE__, "import: %s", err.message);
-        return -1;
-    }
-    unspin_lexicon_build_opts lo;
-    memset(&lo, 0, sizeof lo);
-    lo.mythes_file = thes;
-    lo.no_function_words = 1;
-    if (unspin_lexicon_build(&lo, lex_path, &err) != UNSPIN_OK) {
-        test_fail(__FILE__, __LINE__, "lexicon: %s", err.message);
-        return -1;
-    }
-    if (unspin_lm_open(lm_path, &f->lm, &err) != UNSPIN_OK || unspin_lexicon_open(lex_path, &f->lex, &err) != UNSPIN_OK ||
+    if (fixture_models("restore.arpa", test_data("restore-thes.dat"), "check", &f->lm, &f->lex, &err) != 0 ||
         unspin_checker_create(f->lm, f->lex, w, &f->ck, &err) != UNSPIN_OK) {
         test_fail(__FILE__, __LINE__, "open: %s", err.message);
         return -1;
