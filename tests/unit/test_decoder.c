@@ -259,24 +259,11 @@ TEST(restore_document_evidence_adds_up)
  * in docs/decoder.md.) */
 TEST(restore_whole_terms_without_context)
 {
-    char lm_path[1024], lex_path[1024];
-    snprintf(lm_path, sizeof lm_path, "%s/phrase.uslm", test_tmpdir());
-    snprintf(lex_path, sizeof lex_path, "%s/phrase.uslex", test_tmpdir());
     unspin_error err;
-    char arpa[1024], thes[1024];
-    snprintf(arpa, sizeof arpa, "%s", test_data("phrase.arpa"));
-    snprintf(thes, sizeof thes, "%s", test_data("phrase-thes.dat"));
-    CHECK(unspin_lm_import_arpa(arpa, lm_path, 0, &err) == UNSPIN_OK);
-    unspin_lexicon_build_opts lo;
-    memset(&lo, 0, sizeof lo);
-    lo.mythes_file = thes;
-    lo.no_function_words = 1;
-    CHECK(unspin_lexicon_build(&lo, lex_path, &err) == UNSPIN_OK);
     fixture f;
     memset(&f, 0, sizeof f);
-    if (unspin_lm_open(lm_path, &f.lm, &err) != UNSPIN_OK || unspin_lexicon_open(lex_path, &f.lex, &err) != UNSPIN_OK) {
-        test_fail(__FILE__, __LINE__, "open: %s", err.message);
-        fixture_close(&f);
+    if (fixture_models("phrase.arpa", test_data("phrase-thes.dat"), "phrase", &f.lm, &f.lex, &err) != 0) {
+        test_fail(__FILE__, __LINE__, "models: %s", err.message);
         return;
     }
     unspin_restore_opts o;
