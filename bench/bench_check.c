@@ -4,8 +4,15 @@
  * a text file given as argument or, by default, .cache/text/general.heldout.txt
  * and technical.heldout.txt (one paragraph a line). Skipped (exit 0) when the
  * models or the text are missing. Prints
- * "check: X MB/s, Y paragraphs/s (N bytes, M paragraphs, P spans)". */
+ * "check: X MB/s, Y paragraphs/s (N bytes, M paragraphs, P spans)".
+ *
+ * `bench_check -t T [FILE]`: T threads share the models, each with its own
+ * checker, each checking the whole text; prints the wall-clock throughput
+ * of all of them together (for T = 1 and T), to show how the shared,
+ * memory-bound models scale across cores. */
 #include "bench.h"
+
+#include <pthread.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +20,55 @@
 #include <time.h>
 
 int main(int argc, char **argv);
+
+typedef struct worker_arg {
+    const unspin_lm *lm;
+    const unspin_lexicon *lex;
+    const unspin_check_weights *w;
+    const char *text;
+    size_t len;
+    int status;
+} worker_arg;
+
+/* Check the whole text with a checker of its own. */
+static void *worker(void *p)
+{
+    worker_arg *a = p;
+    unspin_error err;
+    unspin_checker *ck = NULL;
+    a->status = unspin_checker_create(a->lm, a->lex, a->w, &ck, &err);
+    for (size_t i = 0; i < a->len && a->status == UNSPIN_OK;) {
+        const char *nl = memchr(a->text + i, '\n', a->len - i);
+        size_t end = nl ? (size_t)(nl - a->text) : a->len;
+        const unspin_check_result *r;
+        a->status = unspin_check_paragraph(ck, a->text + i, end - i, &r, &err);
+        i = end + 1;
+    }
+    unspin_checker_free(ck);
+    return NULL;
+}
+
+/* Wall-clock MB/s of t threads each checking the whole text; -1 on error. */
+static double run_threads(worker_arg *proto, int t)
+{
+    pthread_t th[64];
+    worker_arg args[64];
+    double t0 = bench_wall();
+    int started = 0;
+    for (int k = 0; k < t; k++) {
+        args[k] = *proto;
+        if (pthread_create(&th[k], NULL, worker, &args[k]) != 0)
+            break;
+        started++;
+    }
+    int ok = started == t;
+    for (int k = 0; k < started; k++) {
+        pthread_join(th[k], NULL);
+        ok &= args[k].status == UNSPIN_OK;
+    }
+    double secs = bench_wall() - t0;
+    return ok ? (double)proto->len * t / 1e6 / (secs > 0 ? secs : 1e-9) : -1;
+}
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -59,7 +115,16 @@ int main(int argc, char **argv)
         return 0;
     }
     const char *files[2] = {".cache/text/general.heldout.txt", ".cache/text/technical.heldout.txt"};
-    int nfiles = 2;
+    int nfiles = 2, threads = 0;
+    if (argc > 2 && strcmp(argv[1], "-t") == 0) {
+        threads = atoi(argv[2]);
+        if (threads < 1 || threads > 64) {
+            fprintf(stderr, "bench_check: -t takes 1 to 64\n");
+            return 2;
+        }
+        argc -= 2;
+        argv += 2;
+    }
     if (argc > 1) {
         files[0] = argv[1];
         nfiles = 1;
@@ -95,6 +160,22 @@ int main(int argc, char **argv)
         unspin_checker_create(lm, lex, w, &ck, &err) != UNSPIN_OK) {
         fprintf(stderr, "bench_check: %s\n", err.message);
         return 1;
+    }
+    if (threads) {
+        worker_arg proto = {lm, lex, w, text, len, UNSPIN_OK};
+        double one = run_threads(&proto, 1), all = run_threads(&proto, threads);
+        if (one < 0 || all < 0) {
+            fprintf(stderr, "bench_check: a thread failed\n");
+            return 1;
+        }
+        printf("check, wall clock: 1 thread %.2f MB/s, %d threads %.2f MB/s together (%.2fx)\n", one, threads, all,
+               all / one);
+        unspin_checker_free(ck);
+        unspin_check_weights_close(w);
+        unspin_lexicon_close(lex);
+        unspin_lm_close(lm);
+        free(text);
+        return 0;
     }
     double t0 = bench_cpu();
     size_t paras = 0, spans = 0, i = 0;

@@ -6,3 +6,8 @@ for b in "$1"/bench_*; do
     echo "== $(basename "$b")"
     "$b"
 done
+# the models shared by two threads (bench_check.c)
+if [ -x "$1/bench_check" ]; then
+    echo "== bench_check -t 2"
+    "$1/bench_check" -t 2
+fi
