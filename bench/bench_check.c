@@ -161,45 +161,45 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_check: %s\n", err.message);
         return 1;
     }
+    int rc = 0;
     if (threads) {
         worker_arg proto = {lm, lex, w, text, len, UNSPIN_OK};
         double one = run_threads(&proto, 1), all = run_threads(&proto, threads);
         if (one < 0 || all < 0) {
             fprintf(stderr, "bench_check: a thread failed\n");
-            return 1;
+            rc = 1;
+        } else {
+            printf("check, wall clock: 1 thread %.2f MB/s, %d threads %.2f MB/s together (%.2fx)\n", one, threads,
+                   all, all / one);
         }
-        printf("check, wall clock: 1 thread %.2f MB/s, %d threads %.2f MB/s together (%.2fx)\n", one, threads, all,
-               all / one);
-        unspin_checker_free(ck);
-        unspin_check_weights_close(w);
-        unspin_lexicon_close(lex);
-        unspin_lm_close(lm);
-        free(text);
-        return 0;
-    }
-    double t0 = bench_cpu();
-    size_t paras = 0, spans = 0, i = 0;
-    while (i < len) {
-        const char *nl = memchr(text + i, '\n', len - i);
-        size_t end = nl ? (size_t)(nl - text) : len;
-        const unspin_check_result *r;
-        if (unspin_check_paragraph(ck, text + i, end - i, &r, &err) != UNSPIN_OK) {
-            fprintf(stderr, "bench_check: %s\n", err.message);
-            return 1;
+    } else {
+        double t0 = bench_cpu();
+        size_t paras = 0, spans = 0, i = 0;
+        while (i < len) {
+            const char *nl = memchr(text + i, '\n', len - i);
+            size_t end = nl ? (size_t)(nl - text) : len;
+            const unspin_check_result *r;
+            if (unspin_check_paragraph(ck, text + i, end - i, &r, &err) != UNSPIN_OK) {
+                fprintf(stderr, "bench_check: %s\n", err.message);
+                rc = 1;
+                break;
+            }
+            spans += r->nspans;
+            paras++;
+            i = end + 1;
         }
-        spans += r->nspans;
-        paras++;
-        i = end + 1;
+        double secs = bench_cpu() - t0;
+        if (secs <= 0)
+            secs = 1e-9;
+        if (rc == 0)
+            printf("check: %.2f MB/s, %.0f paragraphs/s (%zu bytes, %zu paragraphs, %zu spans; document p_spun %.3f)\n",
+                   (double)len / 1e6 / secs, (double)paras / secs, len, paras, spans,
+                   unspin_check_document(ck, NULL));
     }
-    double secs = bench_cpu() - t0;
-    if (secs <= 0)
-        secs = 1e-9;
-    printf("check: %.2f MB/s, %.0f paragraphs/s (%zu bytes, %zu paragraphs, %zu spans; document p_spun %.3f)\n",
-           (double)len / 1e6 / secs, (double)paras / secs, len, paras, spans, unspin_check_document(ck, NULL));
     unspin_checker_free(ck);
     unspin_check_weights_close(w);
     unspin_lexicon_close(lex);
     unspin_lm_close(lm);
     free(text);
-    return 0;
+    return rc;
 }
