@@ -146,6 +146,10 @@ int main(int argc, char **argv)
         argc -= 2;
         argv += 2;
     }
+    if (threads && warm) {
+        fprintf(stderr, "bench_check: -t and -w do not go together\n");
+        return 2;
+    }
     if (argc > 1) {
         files[0] = argv[1];
         nfiles = 1;
@@ -197,9 +201,6 @@ int main(int argc, char **argv)
     }
     if (rc) {
         fprintf(stderr, "bench_check: the warm-up text failed\n");
-    } else if (threads && warm) {
-        fprintf(stderr, "bench_check: -t and -w do not go together\n");
-        rc = 2;
     } else if (threads) {
         worker_arg proto = {lm, lex, w, text, len, UNSPIN_OK};
         double one = run_threads(&proto, 1), all = run_threads(&proto, threads);
